@@ -1,0 +1,92 @@
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+
+namespace OpenMeet.AppService.Configuration;
+
+public static class ConfigLoader
+{
+    public const string EnvironmentPrefix = "OPENMEET_";
+
+    /// <summary>Reads, binds and validates a config file; throws <see cref="ConfigException"/> naming each bad key.</summary>
+    public static AppConfig Load(string path, bool requireTokens = true)
+    {
+        var config = Bind(path);
+        var problems = ConfigValidator.Validate(config, requireTokens);
+        return problems.Count == 0 ? config : throw new ConfigException(problems);
+    }
+
+    internal static AppConfig Bind(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException([$"cannot read the config file '{path}': {e.Message}"]);
+        }
+
+        var configuration = new ConfigurationBuilder()
+            .Add(new YamlConfigurationSource(text))
+            .AddEnvironmentVariables(EnvironmentPrefix)
+            .Build();
+        var unknown = new List<string>();
+        UnknownKeys(configuration.GetChildren(), typeof(AppConfig), unknown);
+        if (unknown.Count > 0)
+        {
+            throw new ConfigException(unknown);
+        }
+
+        AppConfig config;
+        try
+        {
+            config = configuration.Get<AppConfig>() ?? new AppConfig();
+        }
+        catch (InvalidOperationException e)
+        {
+            // "Failed to convert configuration value '…' at 'a:b' to type '…'": name the key our way.
+            var key = e.Message.Split(" at '", 2) is [_, var rest] ? rest.Split('\'')[0].Replace(':', '.') : "(a value)";
+            throw new ConfigException([$"{key}: {e.Message}"]);
+        }
+
+        config.BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return config;
+    }
+
+    // The binder's own unknown-key check ignores [ConfigurationKeyName] on the root type, so check here:
+    // a misspelt key is an error, not a silently ignored line.
+    private static void UnknownKeys(IEnumerable<IConfigurationSection> sections, Type type, List<string> unknown)
+    {
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
+        {
+            foreach (var item in sections)
+            {
+                UnknownKeys(item.GetChildren(), type.GetGenericArguments()[0], unknown);
+            }
+
+            return;
+        }
+
+        if (type == typeof(string) || type.IsPrimitive)
+        {
+            return;
+        }
+
+        var properties = type.GetProperties()
+            .Where(p => p.SetMethod?.IsPublic == true)
+            .ToDictionary(p => p.GetCustomAttribute<ConfigurationKeyNameAttribute>()?.Name ?? p.Name, StringComparer.OrdinalIgnoreCase);
+        foreach (var section in sections)
+        {
+            if (properties.TryGetValue(section.Key, out var property))
+            {
+                UnknownKeys(section.GetChildren(), property.PropertyType, unknown);
+            }
+            else
+            {
+                var known = string.Join(", ", properties.Keys.Select(k => k.ToLowerInvariant()));
+                unknown.Add($"{section.Path.Replace(':', '.')}: unknown key (known here: {known})");
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace OpenMeet.AppService.Configuration;
+
+/// <summary>Checks a bound config; every problem starts with the key it is about.</summary>
+public static partial class ConfigValidator
+{
+    public const int MaxTransactionBytesLimit = 15 * 1024 * 1024;
+
+    public static readonly IReadOnlySet<string> KnownResources =
+        new SortedSet<string>(StringComparer.Ordinal) { "appservice", "internal", "api", "oidc", "health", "metrics" };
+
+    private static readonly string[] LogLevels = ["Verbose", "Debug", "Information", "Warning", "Error", "Fatal"];
+
+    public static List<string> Validate(AppConfig c, bool requireTokens)
+    {
+        var p = new List<string>();
+
+        AbsoluteHttpUrl(p, "homeserver.url", c.Homeserver.Url, "http://127.0.0.1:8008");
+        if (!ServerName().IsMatch(c.Homeserver.ServerName))
+        {
+            p.Add($"homeserver.server_name: expected a Matrix server name such as 'matrix.example.org' (host, optional :port), got '{c.Homeserver.ServerName}'");
+        }
+
+        if (!AppserviceId().IsMatch(c.Appservice.Id))
+        {
+            p.Add($"appservice.id: expected letters, digits, '.', '_' or '-' (the registration id), got '{c.Appservice.Id}'");
+        }
+
+        AbsoluteHttpUrl(p, "appservice.url", c.Appservice.Url, "http://127.0.0.1:8009");
+        if (!Localpart().IsMatch(c.Appservice.BotLocalpart))
+        {
+            p.Add($"appservice.bot_localpart: expected a lowercase Matrix localpart (a-z 0-9 . _ = - /), got '{c.Appservice.BotLocalpart}'");
+        }
+
+        if (!Localpart().IsMatch(c.Appservice.AliasPrefix))
+        {
+            p.Add($"appservice.alias_prefix: expected lowercase alias characters (a-z 0-9 . _ = - /), got '{c.Appservice.AliasPrefix}'");
+        }
+
+        if (requireTokens)
+        {
+            Token(p, "appservice.as_token", c.Appservice.AsToken);
+            Token(p, "appservice.hs_token", c.Appservice.HsToken);
+            Token(p, "internal.token", c.Internal.Token);
+            if (c.Appservice.AsToken.Length > 0 && c.Appservice.AsToken == c.Appservice.HsToken)
+            {
+                p.Add("appservice.hs_token: must differ from appservice.as_token (Synapse and the service would be able to impersonate each other)");
+            }
+        }
+
+        if (c.Appservice.MaxTransactionBytes is < 1024 or > MaxTransactionBytesLimit)
+        {
+            p.Add($"appservice.max_transaction_bytes: expected a number of bytes from 1024 to {MaxTransactionBytesLimit}, got {c.Appservice.MaxTransactionBytes}");
+        }
+
+        Listeners(p, c.Listeners);
+
+        if (string.IsNullOrWhiteSpace(c.Database.Path))
+        {
+            p.Add("database.path: required, the LiteDB file (e.g. ./data/openmeet.db)");
+        }
+
+        for (var i = 0; i < c.AdminBot.Admins.Count; i++)
+        {
+            if (!AdminEntry().IsMatch(c.AdminBot.Admins[i]))
+            {
+                p.Add($"admin_bot.admins[{i}]: expected a Matrix ID '@name:server' or a whole server ':server', got '{c.AdminBot.Admins[i]}'");
+            }
+        }
+
+        if (c.AdminBot.ManagementRoom.Length > 0 && c.AdminBot.ManagementRoom[0] is not ('!' or '#'))
+        {
+            p.Add($"admin_bot.management_room: expected a room id '!…' or alias '#…:server', got '{c.AdminBot.ManagementRoom}'");
+        }
+
+        if (!LogLevels.Contains(c.Logging.Level, StringComparer.OrdinalIgnoreCase))
+        {
+            p.Add($"logging.level: expected one of {string.Join(", ", LogLevels)}, got '{c.Logging.Level}'");
+        }
+
+        if (c.Logging.Format is not ("text" or "json"))
+        {
+            p.Add($"logging.format: expected 'text' or 'json', got '{c.Logging.Format}'");
+        }
+
+        return p;
+    }
+
+    private static void Listeners(List<string> p, List<ListenerConfig> listeners)
+    {
+        if (listeners.Count == 0)
+        {
+            p.Add("listeners: at least one listener is required, e.g. '- bind: 127.0.0.1:8009' with 'resources: [appservice, internal, health]'");
+            return;
+        }
+
+        var binds = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < listeners.Count; i++)
+        {
+            var l = listeners[i];
+            if (!ListenerAddress.TryParse(l.Bind, out _))
+            {
+                p.Add($"listeners[{i}].bind: expected 'host:port' with an IP address, 'localhost' or '*' and a port 1-65535, got '{l.Bind}'");
+            }
+            else if (!binds.Add(l.Bind))
+            {
+                p.Add($"listeners[{i}].bind: '{l.Bind}' is bound by an earlier listener too");
+            }
+
+            if (l.Resources.Count == 0)
+            {
+                p.Add($"listeners[{i}].resources: expected at least one of {string.Join(", ", KnownResources)}");
+            }
+
+            foreach (var r in l.Resources.Where(r => !KnownResources.Contains(r)))
+            {
+                p.Add($"listeners[{i}].resources: unknown resource '{r}' (known: {string.Join(", ", KnownResources)})");
+            }
+        }
+
+        if (!listeners.Any(l => l.Resources.Contains("appservice")))
+        {
+            p.Add("listeners: no listener serves the 'appservice' resource, so Synapse could not reach the service");
+        }
+    }
+
+    private static void AbsoluteHttpUrl(List<string> p, string key, string value, string example)
+    {
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(uri.Query))
+        {
+            p.Add($"{key}: expected an absolute http(s) URL such as {example}, got '{value}'");
+        }
+    }
+
+    private static void Token(List<string> p, string key, string value)
+    {
+        if (value.Length == 0)
+        {
+            p.Add($"{key}: must not be empty; run `generate-registration -c CONFIG -o registration.yaml` to fill it");
+        }
+        else if (value.Length < 16 || value.Any(char.IsWhiteSpace))
+        {
+            p.Add($"{key}: expected at least 16 characters without spaces (a random secret)");
+        }
+    }
+
+    [GeneratedRegex(@"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")]
+    private static partial Regex ServerName();
+
+    [GeneratedRegex(@"^[A-Za-z0-9._\-]+$")]
+    private static partial Regex AppserviceId();
+
+    [GeneratedRegex(@"^[a-z0-9._=\-/]+$")]
+    private static partial Regex Localpart();
+
+    [GeneratedRegex(@"^(@[a-z0-9._=\-/+]+)?:[A-Za-z0-9.\-]+(:\d{1,5})?$")]
+    private static partial Regex AdminEntry();
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+using OpenMeet.AppService.Configuration;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting;
+using Serilog.Formatting.Compact;
+using Serilog.Formatting.Display;
+
+namespace OpenMeet.AppService.Hosting;
+
+public static class Logging
+{
+    /// <summary>
+    /// Serilog to stdout (or <paramref name="output"/>). ASP.NET's own request lines and HttpClient's
+    /// are kept at Warning: they print full URLs, and a URL may carry an access_token parameter.
+    /// </summary>
+    public static Serilog.ILogger Create(LoggingConfig config, TextWriter? output = null)
+    {
+        var level = Enum.Parse<LogEventLevel>(config.Level, ignoreCase: true);
+        var logger = new LoggerConfiguration()
+            .MinimumLevel.Is(level)
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
+            .MinimumLevel.Override("Serilog.AspNetCore.RequestLoggingMiddleware", level)
+            .Enrich.FromLogContext();
+        ITextFormatter formatter = config.Format == "json"
+            ? new CompactJsonFormatter()
+            : new MessageTemplateTextFormatter("{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}", CultureInfo.InvariantCulture);
+        return logger.WriteTo.Sink(new TextWriterSink(formatter, output ?? Console.Out)).CreateLogger();
+    }
+
+    /// <summary>One line per request, with the path but never the query string. Successful
+    /// transactions and health checks are Debug: at thousands a second they would drown the log.</summary>
+    public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app, Serilog.ILogger logger) =>
+        app.UseSerilogRequestLogging(o =>
+        {
+            o.Logger = logger;
+            o.MessageTemplate = "{ListenerPort} {RequestMethod} {RequestPath} {StatusCode} in {Elapsed:0.000} ms";
+            o.EnrichDiagnosticContext = (diagnostics, http) => diagnostics.Set("ListenerPort", http.Connection.LocalPort);
+            o.GetLevel = (http, _, error) =>
+                error is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
+                : http.Response.StatusCode >= 400 ? LogEventLevel.Warning
+                : http.Request.Path.StartsWithSegments("/_matrix/app/v1/transactions", StringComparison.Ordinal)
+                  || http.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal) ? LogEventLevel.Debug
+                : LogEventLevel.Information;
+        });
+}

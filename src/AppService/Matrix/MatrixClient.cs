@@ -1,0 +1,160 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OpenMeet.AppService.Configuration;
+
+namespace OpenMeet.AppService.Matrix;
+
+/// <summary>
+/// The Matrix client-server calls the service makes, as the bot (the as_token). Errors become
+/// <see cref="MatrixException"/>; a 429 is waited out; network failures and 5xx are retried only for
+/// idempotent requests (GET, PUT, DELETE: Matrix PUTs are keyed by a transaction id).
+/// </summary>
+public sealed partial class MatrixClient(HttpClient http, AppConfig config, ClientTxnIds txnIds, ILogger<MatrixClient> logger)
+{
+    private const int MaxAttempts = 6;
+    private static readonly TimeSpan MaxRateLimitWait = TimeSpan.FromMinutes(2);
+
+    public string BotUserId { get; } = config.BotUserId;
+
+    public async Task<long> PingAsync(string transactionId, CancellationToken ct)
+    {
+        var reply = await SendAsync(HttpMethod.Post,
+            $"_matrix/client/v1/appservice/{Uri.EscapeDataString(config.Appservice.Id)}/ping",
+            new JsonObject { ["transaction_id"] = transactionId }, ct);
+        return reply?["duration_ms"]?.GetValue<long>() ?? 0;
+    }
+
+    /// <summary>Registers the bot user; an account that exists already is fine.</summary>
+    public async Task EnsureBotRegisteredAsync(CancellationToken ct)
+    {
+        try
+        {
+            await SendAsync(HttpMethod.Post, "_matrix/client/v3/register",
+                new JsonObject { ["type"] = "m.login.application_service", ["username"] = config.Appservice.BotLocalpart, ["inhibit_login"] = true }, ct);
+        }
+        catch (MatrixException e) when (e.ErrCode == "M_USER_IN_USE")
+        {
+        }
+    }
+
+    public async Task<string> WhoAmIAsync(CancellationToken ct) =>
+        (await SendAsync(HttpMethod.Get, "_matrix/client/v3/account/whoami", null, ct))!["user_id"]!.GetValue<string>();
+
+    public Task SetDisplayNameAsync(string displayName, CancellationToken ct) =>
+        SendAsync(HttpMethod.Put, $"_matrix/client/v3/profile/{Uri.EscapeDataString(BotUserId)}/displayname",
+            new JsonObject { ["displayname"] = displayName }, ct);
+
+    public async Task<string> CreateRoomAsync(JsonObject request, CancellationToken ct) =>
+        (await SendAsync(HttpMethod.Post, "_matrix/client/v3/createRoom", request, ct))!["room_id"]!.GetValue<string>();
+
+    /// <summary>Sends a room event under a fresh transaction id, so that a retry cannot send it twice.</summary>
+    public async Task<string> SendEventAsync(string roomId, string type, JsonObject content, CancellationToken ct) =>
+        (await SendAsync(HttpMethod.Put,
+            $"_matrix/client/v3/rooms/{Uri.EscapeDataString(roomId)}/send/{Uri.EscapeDataString(type)}/{txnIds.Next()}", content, ct))!
+        ["event_id"]!.GetValue<string>();
+
+    public async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken ct)
+    {
+        var idempotent = method == HttpMethod.Get || method == HttpMethod.Put || method == HttpMethod.Delete;
+        var request = $"{method} /{path.Split('?')[0]}";
+        for (var attempt = 1; ; attempt++)
+        {
+            using var message = new HttpRequestMessage(method, path);
+            if (body is not null)
+            {
+                message.Content = JsonContent.Create(body, AppJsonContext.Default.JsonNode);
+            }
+
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.SendAsync(message, ct);
+            }
+            catch (HttpRequestException e) when (idempotent && attempt < MaxAttempts)
+            {
+                LogRetry(request, attempt, e.Message);
+                await Task.Delay(Backoff(attempt), ct);
+                continue;
+            }
+
+            using (response)
+            {
+                if (response.IsSuccessStatusCode)
+                {
+                    return response.Content.Headers.ContentLength == 0
+                        ? null
+                        : await response.Content.ReadFromJsonAsync(AppJsonContext.Default.JsonNode, ct);
+                }
+
+                var error = await ReadErrorAsync(response, ct);
+                if (response.StatusCode == HttpStatusCode.TooManyRequests && attempt < MaxAttempts)
+                {
+                    var wait = RetryAfter(response, error);
+                    LogRateLimited(request, wait.TotalMilliseconds);
+                    await Task.Delay(wait, ct);
+                    continue;
+                }
+
+                if ((int)response.StatusCode >= 500 && idempotent && attempt < MaxAttempts)
+                {
+                    LogRetry(request, attempt, $"{(int)response.StatusCode} {error.ErrCode}");
+                    await Task.Delay(Backoff(attempt), ct);
+                    continue;
+                }
+
+                throw new MatrixException(response.StatusCode, error.ErrCode, error.Error, request);
+            }
+        }
+    }
+
+    private static async Task<MatrixError> ReadErrorAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        try
+        {
+            var error = await response.Content.ReadFromJsonAsync(AppJsonContext.Default.MatrixError, ct);
+            if (error?.ErrCode is not null)
+            {
+                return error;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return new MatrixError("M_UNKNOWN", response.ReasonPhrase ?? "no Matrix error in the response");
+    }
+
+    internal static TimeSpan RetryAfter(HttpResponseMessage response, MatrixError error)
+    {
+        TimeSpan wait;
+        if (response.Headers.RetryAfter?.Delta is { } delta)
+        {
+            wait = delta;
+        }
+        else if (response.Headers.RetryAfter?.Date is { } date)
+        {
+            wait = date - DateTimeOffset.UtcNow;
+        }
+        else if (error.RetryAfterMs is { } ms)
+        {
+            wait = TimeSpan.FromMilliseconds(ms);
+        }
+        else
+        {
+            wait = TimeSpan.FromSeconds(1);
+        }
+
+        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxRateLimitWait ? MaxRateLimitWait : wait;
+    }
+
+    private static TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromMilliseconds(Math.Min(200 * Math.Pow(2, attempt - 1), 10_000) * (0.8 + (Random.Shared.NextDouble() * 0.4)));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Request} attempt {Attempt} failed ({Reason}); retrying")]
+    private partial void LogRetry(string request, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Request} rate-limited by Synapse; waiting {WaitMs} ms")]
+    private partial void LogRateLimited(string request, double waitMs);
+}

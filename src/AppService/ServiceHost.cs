@@ -1,0 +1,43 @@
+using LiteDB;
+using OpenMeet.AppService.Configuration;
+using OpenMeet.AppService.Hosting;
+using OpenMeet.AppService.Matrix;
+using OpenMeet.AppService.Status;
+using OpenMeet.AppService.Storage;
+using OpenMeet.AppService.Transactions;
+using Serilog;
+
+namespace OpenMeet.AppService;
+
+/// <summary>Builds the web application from a validated config: the table of contents of the service.</summary>
+public static class ServiceHost
+{
+    /// <param name="configure">Extra services, for tests that watch the dispatcher.</param>
+    public static WebApplication Build(AppConfig config, TextWriter? logOutput = null, Action<IServiceCollection>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = config.BaseDirectory });
+        var logger = Logging.Create(config.Logging, logOutput);
+        builder.Services.AddSerilog(logger, dispose: true);
+        builder.WebHost.ConfigureKestrel(k => Listeners.Bind(k, config));
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default));
+
+        builder.Services.AddSingleton(config);
+        builder.Services.AddStorage(config);
+        builder.Services.AddMatrixClient(config);
+        builder.Services.AddTransactions();
+        builder.Services.AddSingleton<ServiceStatus>();
+        builder.Services.AddSingleton<RecentEvents>();
+        builder.Services.AddSingleton<IEventConsumer>(sp => sp.GetRequiredService<RecentEvents>());
+
+        configure?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        app.UseErrorBodies();
+        app.UseRequestLogging(logger);
+        app.UseListenerResources(config);
+        app.MapPushApi(config);
+        app.MapStatus(app.MapInternalApi(config));
+        app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<LiteDatabase>().Dispose());
+        return app;
+    }
+}

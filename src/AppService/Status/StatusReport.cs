@@ -1,0 +1,11 @@
+namespace OpenMeet.AppService.Status;
+
+/// <summary>The answer of <c>GET /internal/status</c>.</summary>
+public sealed record StatusReport(
+    string Version,
+    DateTimeOffset StartedAt,
+    double UptimeSeconds,
+    HomeserverPingResult? Homeserver,
+    DateTimeOffset? LastPingFromSynapse,
+    InboxReport Inbox,
+    IReadOnlyList<RecentEvent> RecentEvents);

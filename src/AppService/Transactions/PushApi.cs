@@ -1,0 +1,72 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OpenMeet.AppService.Configuration;
+using OpenMeet.AppService.Hosting;
+using OpenMeet.AppService.Matrix;
+using OpenMeet.AppService.Status;
+
+namespace OpenMeet.AppService.Transactions;
+
+/// <summary>The application service API Synapse calls (Matrix spec, Application Service API v1).</summary>
+public static class PushApi
+{
+    private static readonly byte[] EmptyObject = "{}"u8.ToArray();
+    private static readonly byte[] EmptyList = "[]"u8.ToArray();
+
+    public static IEndpointRouteBuilder MapPushApi(this IEndpointRouteBuilder app, AppConfig config)
+    {
+        var hsToken = new TokenCheck(config.Appservice.HsToken);
+        var group = app.MapGroup("/_matrix/app/v1").AddEndpointFilter(async (ctx, next) =>
+            hsToken.Check(ctx.HttpContext.Request, allowQueryParameter: true) switch
+            {
+                TokenCheck.Outcome.Missing => Errors.Matrix(401, "M_UNAUTHORIZED", "Missing access token"),
+                TokenCheck.Outcome.Wrong => Errors.Matrix(403, "M_FORBIDDEN", "Bad access token"),
+                _ => await next(ctx),
+            });
+
+        group.MapPut("/transactions/{txnId}", PutTransaction);
+        group.MapGet("/users/{userId}", (string userId) =>
+            userId == config.BotUserId ? Json(EmptyObject) : Errors.Matrix(404, "M_NOT_FOUND", "No such user in this namespace"));
+        group.MapGet("/rooms/{roomAlias}", (string roomAlias) =>
+            Errors.Matrix(404, "M_NOT_FOUND", $"No OpenMeet entity has the alias {roomAlias}"));
+        group.MapPost("/ping", (ServiceStatus status) =>
+        {
+            status.PingedBySynapse();
+            return Json(EmptyObject);
+        });
+        group.MapGet("/thirdparty/protocol/{protocol}", (string protocol) =>
+            Errors.Matrix(404, "M_NOT_FOUND", $"No third-party protocol '{protocol}' is bridged here"));
+        group.MapGet("/thirdparty/user", () => Json(EmptyList));
+        group.MapGet("/thirdparty/user/{protocol}", () => Json(EmptyList));
+        group.MapGet("/thirdparty/location", () => Json(EmptyList));
+        group.MapGet("/thirdparty/location/{protocol}", () => Json(EmptyList));
+        return app;
+    }
+
+    private static async Task<IResult> PutTransaction(string txnId, HttpRequest request, Inbox inbox, AppConfig config)
+    {
+        var limit = config.Appservice.MaxTransactionBytes;
+        if (request.ContentLength > limit)
+        {
+            return Errors.Matrix(413, "M_TOO_LARGE", $"Transactions are limited to {limit} bytes");
+        }
+
+        var body = await RequestBody.ReadAsync(request, limit, request.HttpContext.RequestAborted);
+        if (body is null)
+        {
+            return Errors.Matrix(413, "M_TOO_LARGE", $"Transactions are limited to {limit} bytes");
+        }
+
+        var (verdict, events, problem) = TransactionShape.Check(body);
+        if (verdict != TransactionShape.Verdict.Ok)
+        {
+            return verdict == TransactionShape.Verdict.NotJson
+                ? Errors.Matrix(400, "M_NOT_JSON", $"Body is not valid JSON: {problem}")
+                : Errors.Matrix(400, "M_BAD_JSON", $"Body is not a transaction: {problem}");
+        }
+
+        await inbox.StoreAsync(txnId, body, events);
+        return Json(EmptyObject);
+    }
+
+    private static FileContentHttpResult Json(byte[] body) => TypedResults.Bytes(body, "application/json");
+}

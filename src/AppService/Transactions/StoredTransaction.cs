@@ -1,0 +1,3 @@
+namespace OpenMeet.AppService.Transactions;
+
+public sealed record StoredTransaction(long Seq, string TxnId, byte[] Body);

@@ -1,0 +1,11 @@
+namespace OpenMeet.AppService.Transactions;
+
+public static class TransactionExtensions
+{
+    public static IServiceCollection AddTransactions(this IServiceCollection services)
+    {
+        services.AddSingleton<Inbox>();
+        services.AddHostedService<Dispatcher>();
+        return services;
+    }
+}

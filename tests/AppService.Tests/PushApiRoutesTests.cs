@@ -1,0 +1,102 @@
+using System.Net;
+
+namespace OpenMeet.AppService.Tests;
+
+public sealed class PushApiRoutesTests : IAsyncLifetime
+{
+    private readonly TestService service = new();
+
+    public async Task InitializeAsync() => await service.StartAsync();
+
+    public async Task DisposeAsync() => await service.DisposeAsync();
+
+    [Fact]
+    public async Task UnknownRouteIsUnrecognized()
+    {
+        var response = await service.Private().GetAsync("/_matrix/app/v1/no-such-thing");
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await response.ErrCodeAsync()).Should().Be("M_UNRECOGNIZED");
+    }
+
+    [Theory]
+    [InlineData("GET", "/_matrix/app/v1/transactions/1")]
+    [InlineData("POST", "/_matrix/app/v1/transactions/1")]
+    [InlineData("GET", "/_matrix/app/v1/ping")]
+    [InlineData("DELETE", "/_matrix/app/v1/users/@openmeet-bot:test.example.org")]
+    public async Task WrongMethodIs405WithMatrixError(string method, string path)
+    {
+        var response = await service.Private().SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+        response.StatusCode.Should().Be(HttpStatusCode.MethodNotAllowed);
+        (await response.ErrCodeAsync()).Should().Be("M_UNRECOGNIZED");
+    }
+
+    [Fact]
+    public async Task PingIsAnsweredWithEmptyObject()
+    {
+        var response = await service.Private().PostAsync("/_matrix/app/v1/ping", Json.Body("""{"transaction_id":"abc"}"""));
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await response.Content.ReadAsStringAsync()).Should().Be("{}");
+    }
+
+    [Fact]
+    public async Task UserQueryKnowsTheBotOnly()
+    {
+        (await service.Private().GetAsync("/_matrix/app/v1/users/@openmeet-bot:test.example.org")).StatusCode.Should().Be(HttpStatusCode.OK);
+        var other = await service.Private().GetAsync("/_matrix/app/v1/users/@openmeet-bot2:test.example.org");
+        other.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await other.ErrCodeAsync()).Should().Be("M_NOT_FOUND");
+    }
+
+    [Fact]
+    public async Task AliasOfNoKnownEntityIsNotFound()
+    {
+        var response = await service.Private().GetAsync("/_matrix/app/v1/rooms/%23openmeet_nothing:test.example.org");
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await response.ErrCodeAsync()).Should().Be("M_NOT_FOUND");
+    }
+
+    [Theory]
+    [InlineData("/_matrix/app/v1/thirdparty/user")]
+    [InlineData("/_matrix/app/v1/thirdparty/user/irc")]
+    [InlineData("/_matrix/app/v1/thirdparty/location")]
+    [InlineData("/_matrix/app/v1/thirdparty/location/irc")]
+    public async Task ThirdPartyLookupsAreEmptyLists(string path)
+    {
+        var response = await service.Private().GetAsync(path);
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await response.Content.ReadAsStringAsync()).Should().Be("[]");
+    }
+
+    [Fact]
+    public async Task ThirdPartyProtocolIsNotFound()
+    {
+        var response = await service.Private().GetAsync("/_matrix/app/v1/thirdparty/protocol/irc");
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await response.ErrCodeAsync()).Should().Be("M_NOT_FOUND");
+    }
+
+    [Theory]
+    [InlineData("/_matrix/app/v1/ping", "POST")]
+    [InlineData("/internal/status", "GET")]
+    [InlineData("/metrics", "GET")]
+    public async Task PublicListenerDoesNotServePrivateResources(string path, string method)
+    {
+        var response = await service.Public(TestService.HsToken).SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task HealthIsServedWhereConfigured()
+    {
+        (await service.Private(null).GetAsync("/health")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await service.Public().GetAsync("/health")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task MetricsCountTransactions()
+    {
+        await service.Private().PutAsync("/_matrix/app/v1/transactions/m1", Json.Body(Json.Transaction("$1", "$2")));
+        var metrics = await service.Private(null).GetStringAsync("/metrics");
+        metrics.Should().Contain("openmeet_transactions_stored_total 1\n").And.Contain("openmeet_events_stored_total 2\n");
+    }
+}

@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using OpenMeet.AppService.Configuration;
+
+namespace OpenMeet.AppService.Tests;
+
+/// <summary>The real service on loopback (Kestrel, LiteDB in a temp folder), restartable on the same files.</summary>
+public sealed class TestService : IAsyncDisposable
+{
+    public const string HsToken = "hs_0123456789abcdef0123456789";
+    public const string AsToken = "as_0123456789abcdef0123456789";
+    public const string InternalToken = "in_0123456789abcdef0123456789";
+
+    private WebApplication? app;
+
+    public TestService(string? extraYaml = null)
+    {
+        Directory.CreateDirectory(Folder);
+        PrivatePort = FreePort();
+        PublicPort = FreePort();
+        ConfigPath = Path.Combine(Folder, "config.yaml");
+        File.WriteAllText(ConfigPath, $$"""
+            homeserver:
+              url: http://127.0.0.1:9
+              server_name: test.example.org
+            appservice:
+              id: openmeet
+              url: http://127.0.0.1:{{PrivatePort}}
+              bot_localpart: openmeet-bot
+              bot_displayname: OpenMeet
+              alias_prefix: openmeet_
+              as_token: {{AsToken}}
+              hs_token: {{HsToken}}
+              max_transaction_bytes: 65536
+            internal:
+              token: {{InternalToken}}
+            listeners:
+              - bind: 127.0.0.1:{{PrivatePort}}
+                resources: [appservice, internal, health, metrics]
+              - bind: 127.0.0.1:{{PublicPort}}
+                resources: [api, oidc, health]
+            database:
+              path: ./data/test.db
+            logging:
+              level: Debug
+            {{extraYaml}}
+            """);
+    }
+
+    public string Folder { get; } = Path.Combine(Path.GetTempPath(), "om-tests", Guid.NewGuid().ToString("N"));
+    public string ConfigPath { get; }
+    public int PrivatePort { get; }
+    public int PublicPort { get; }
+    public StringWriter Log { get; } = new();
+    public IServiceProvider Services => app!.Services;
+
+    public HttpClient Private(string? bearer = HsToken) => Client(PrivatePort, bearer);
+
+    public HttpClient Public(string? bearer = null) => Client(PublicPort, bearer);
+
+    public async Task<TestService> StartAsync(Action<IServiceCollection>? configure = null)
+    {
+        app = ServiceHost.Build(ConfigLoader.Load(ConfigPath), TextWriter.Synchronized(Log), configure);
+        await app.StartAsync();
+        return this;
+    }
+
+    public async Task StopAsync()
+    {
+        if (app is not null)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            app = null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        Directory.Delete(Folder, recursive: true);
+    }
+
+    private static HttpClient Client(int port, string? bearer)
+    {
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        if (bearer is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        return client;
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        return ((IPEndPoint)socket.LocalEndpoint).Port;
+    }
+}
