@@ -1,9 +1,10 @@
+using System.Text.RegularExpressions;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
 
 namespace OpenMeet.AppService.Configuration;
 
-public static class ConfigLoader
+public static partial class ConfigLoader
 {
     public const string EnvironmentPrefix = "OPENMEET_";
 
@@ -45,14 +46,33 @@ public static class ConfigLoader
         }
         catch (InvalidOperationException e)
         {
-            // "Failed to convert configuration value '…' at 'a:b' to type '…'": name the key our way.
-            var key = e.Message.Split(" at '", 2) is [_, var rest] ? rest.Split('\'')[0].Replace(':', '.') : "(a value)";
-            throw new ConfigException([$"{key}: {e.Message}"]);
+            throw new ConfigException([Describe(e)]);
         }
 
         config.BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         return config;
     }
+
+    // The binder says "Failed to convert configuration value 'x' at 'A:b' to type 'System.Int32'".
+    private static string Describe(InvalidOperationException e)
+    {
+        var m = ConversionFailure().Match(e.Message);
+        if (!m.Success)
+        {
+            return e.Message;
+        }
+
+        var expected = m.Groups["type"].Value switch
+        {
+            "System.Int32" or "System.Int64" => "a whole number",
+            "System.Boolean" => "true or false",
+            var other => other,
+        };
+        return $"{m.Groups["key"].Value.Replace(':', '.').ToLowerInvariant()}: expected {expected}, got '{m.Groups["value"].Value}'";
+    }
+
+    [GeneratedRegex("value '(?<value>.*)' at '(?<key>[^']*)' to type '(?<type>[^']*)'")]
+    private static partial Regex ConversionFailure();
 
     // The binder's own unknown-key check ignores [ConfigurationKeyName] on the root type, so check here:
     // a misspelt key is an error, not a silently ignored line.

@@ -1,0 +1,162 @@
+using OpenMeet.AppService.Configuration;
+
+namespace OpenMeet.AppService.Tests;
+
+public sealed class ConfigTests : IDisposable
+{
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "om-config-" + Guid.NewGuid().ToString("N"));
+
+    public ConfigTests() => Directory.CreateDirectory(folder);
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private const string Valid = """
+        homeserver:
+          url: http://127.0.0.1:8008
+          server_name: matrix.example.org
+        appservice:
+          id: openmeet
+          url: http://127.0.0.1:8009
+          bot_localpart: openmeet-bot
+          alias_prefix: openmeet_
+          as_token: as_aaaaaaaaaaaaaaaaaaaaaaaa
+          hs_token: hs_bbbbbbbbbbbbbbbbbbbbbbbb
+        internal:
+          token: in_cccccccccccccccccccccccc
+        listeners:
+          - bind: 127.0.0.1:8009
+            resources: [appservice, internal, health]
+        database:
+          path: ./data/openmeet.db
+        """;
+
+    private string Write(string yaml)
+    {
+        var path = Path.Combine(folder, Guid.NewGuid().ToString("N") + ".yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    private IReadOnlyList<string> Problems(string yaml)
+    {
+        var act = () => ConfigLoader.Load(Write(yaml));
+        return act.Should().Throw<ConfigException>().Which.Problems;
+    }
+
+    [Fact]
+    public void ValidConfigLoadsAndResolvesPathsAgainstItsFolder()
+    {
+        var config = ConfigLoader.Load(Write(Valid));
+
+        config.BotUserId.Should().Be("@openmeet-bot:matrix.example.org");
+        config.DatabasePath.Should().Be(Path.Combine(folder, "data", "openmeet.db"));
+        config.Appservice.MaxTransactionBytes.Should().Be(10 * 1024 * 1024);
+    }
+
+    [Fact]
+    public void ShippedExampleIsValidApartFromTheTokensGenerateRegistrationFills()
+    {
+        var path = Path.Combine(Repository.Root, "config.example.yaml");
+
+        ConfigLoader.Load(path, requireTokens: false).Listeners.Should().HaveCount(2);
+        var act = () => ConfigLoader.Load(path);
+        act.Should().Throw<ConfigException>().Which.Problems.Should().BeEquivalentTo(
+            "appservice.as_token: must not be empty; run `generate-registration -c CONFIG -o registration.yaml` to fill it",
+            "appservice.hs_token: must not be empty; run `generate-registration -c CONFIG -o registration.yaml` to fill it",
+            "internal.token: must not be empty; run `generate-registration -c CONFIG -o registration.yaml` to fill it");
+    }
+
+    [Theory]
+    [InlineData("url: http://127.0.0.1:8008", "url: not a url", "homeserver.url: expected an absolute http(s) URL")]
+    [InlineData("url: http://127.0.0.1:8008", "url: /relative/path", "homeserver.url: expected an absolute http(s) URL")]
+    [InlineData("url: http://127.0.0.1:8008", "url: ftp://example.org", "homeserver.url: expected an absolute http(s) URL")]
+    [InlineData("server_name: matrix.example.org", "server_name: \"\"", "homeserver.server_name: expected a Matrix server name")]
+    [InlineData("server_name: matrix.example.org", "server_name: bad name!", "homeserver.server_name: expected a Matrix server name")]
+    [InlineData("url: http://127.0.0.1:8009", "url: 8009", "appservice.url: expected an absolute http(s) URL")]
+    [InlineData("id: openmeet", "id: open meet", "appservice.id: expected letters, digits")]
+    [InlineData("bot_localpart: openmeet-bot", "bot_localpart: OpenMeet", "appservice.bot_localpart: expected a lowercase Matrix localpart")]
+    [InlineData("alias_prefix: openmeet_", "alias_prefix: \"\"", "appservice.alias_prefix: expected lowercase alias characters")]
+    [InlineData("as_token: as_aaaaaaaaaaaaaaaaaaaaaaaa", "as_token: \"\"", "appservice.as_token: must not be empty; run `generate-registration")]
+    [InlineData("hs_token: hs_bbbbbbbbbbbbbbbbbbbbbbbb", "hs_token: short", "appservice.hs_token: expected at least 16 characters")]
+    [InlineData("hs_token: hs_bbbbbbbbbbbbbbbbbbbbbbbb", "hs_token: as_aaaaaaaaaaaaaaaaaaaaaaaa", "appservice.hs_token: must differ from appservice.as_token")]
+    [InlineData("token: in_cccccccccccccccccccccccc", "token:", "internal.token: must not be empty")]
+    [InlineData("bind: 127.0.0.1:8009", "bind: 127.0.0.1", "listeners[0].bind: expected 'host:port'")]
+    [InlineData("bind: 127.0.0.1:8009", "bind: example.org:8009", "listeners[0].bind: expected 'host:port'")]
+    [InlineData("bind: 127.0.0.1:8009", "bind: 127.0.0.1:70000", "listeners[0].bind: expected 'host:port'")]
+    [InlineData("resources: [appservice, internal, health]", "resources: [appservice, internals]", "listeners[0].resources: unknown resource 'internals' (known: api, appservice, health, internal, metrics, oidc)")]
+    [InlineData("resources: [appservice, internal, health]", "resources: [internal]", "listeners: no listener serves the 'appservice' resource")]
+    [InlineData("path: ./data/openmeet.db", "path: \"\"", "database.path: required")]
+    public void BadValueIsRefusedNamingTheKey(string good, string bad, string expected)
+    {
+        Valid.Should().Contain(good);
+        Problems(Valid.Replace(good, bad, StringComparison.Ordinal)).Should().ContainSingle().Which.Should().StartWith(expected);
+    }
+
+    [Theory]
+    [InlineData("logging:\n  level: Chatty\n", "logging.level: expected one of Verbose, Debug, Information, Warning, Error, Fatal, got 'Chatty'")]
+    [InlineData("logging:\n  format: xml\n", "logging.format: expected 'text' or 'json', got 'xml'")]
+    [InlineData("admin_bot:\n  admins: [alice]\n", "admin_bot.admins[0]: expected a Matrix ID '@name:server' or a whole server ':server', got 'alice'")]
+    [InlineData("admin_bot:\n  management_room: general\n", "admin_bot.management_room: expected a room id '!…' or alias '#…:server', got 'general'")]
+    [InlineData("homserver:\n  url: x\n", "homserver: unknown key (known here: homeserver, appservice, internal, listeners, database, admin_bot, logging)")]
+    [InlineData("database:\n  fsnyc: true\n", "database.fsnyc: unknown key (known here: path, fsync)")]
+    public void ExtraSectionProblemsNameTheKey(string extra, string expected)
+    {
+        var yaml = Valid.Replace("database:\n  path: ./data/openmeet.db", "", StringComparison.Ordinal) + "\n" + extra;
+        if (!extra.StartsWith("database", StringComparison.Ordinal))
+        {
+            yaml += "database:\n  path: ./data/openmeet.db\n";
+        }
+        else
+        {
+            yaml = yaml.Replace("database:\n", "database:\n  path: ./data/openmeet.db\n", StringComparison.Ordinal);
+        }
+
+        Problems(yaml).Should().ContainSingle().Which.Should().Be(expected);
+    }
+
+    [Fact]
+    public void ListenerWithoutResourcesIsRefused()
+    {
+        Problems(Valid.Replace("resources: [appservice, internal, health]", "resources: []", StringComparison.Ordinal)).Should().Equal(
+            "listeners[0].resources: expected at least one of api, appservice, health, internal, metrics, oidc",
+            "listeners: no listener serves the 'appservice' resource, so Synapse could not reach the service");
+    }
+
+    [Theory]
+    [InlineData("max_transaction_bytes: lots", "appservice.max_transaction_bytes: expected a whole number, got 'lots'")]
+    [InlineData("receive_ephemeral: maybe", "appservice.receive_ephemeral: expected true or false, got 'maybe'")]
+    public void AValueOfTheWrongTypeNamesItsKey(string line, string expected)
+    {
+        Problems(Valid.Replace("  alias_prefix: openmeet_", "  alias_prefix: openmeet_\n  " + line, StringComparison.Ordinal))
+            .Should().Equal(expected);
+    }
+
+    [Fact]
+    public void TransactionLimitIsBounded()
+    {
+        Problems(Valid.Replace("  alias_prefix: openmeet_", "  alias_prefix: openmeet_\n  max_transaction_bytes: 99999999", StringComparison.Ordinal))
+            .Should().ContainSingle().Which.Should().StartWith("appservice.max_transaction_bytes: expected a number of bytes from 1024 to 15728640");
+    }
+
+    [Fact]
+    public void BrokenYamlSaysWhere()
+    {
+        Problems("homeserver:\n  url: [unclosed\n").Should().ContainSingle().Which.Should().StartWith("the file is not valid YAML (line");
+    }
+
+    [Fact]
+    public void MissingFileSaysSo()
+    {
+        var act = () => ConfigLoader.Load(Path.Combine(folder, "absent.yaml"));
+        act.Should().Throw<ConfigException>().Which.Problems.Should().ContainSingle().Which.Should().StartWith("cannot read the config file");
+    }
+
+    [Fact]
+    public void EveryProblemIsReportedAtOnce()
+    {
+        Problems("homeserver:\n  url: nope\n").Should().Contain(p => p.StartsWith("homeserver.url:", StringComparison.Ordinal))
+            .And.Contain(p => p.StartsWith("appservice.as_token:", StringComparison.Ordinal))
+            .And.Contain(p => p.StartsWith("listeners:", StringComparison.Ordinal))
+            .And.Contain(p => p.StartsWith("database.path:", StringComparison.Ordinal));
+    }
+}
