@@ -30,7 +30,7 @@ public static partial class ConfigLoader
 
         var configuration = new ConfigurationBuilder()
             .Add(new YamlConfigurationSource(text))
-            .AddEnvironmentVariables(EnvironmentPrefix)
+            .AddInMemoryCollection(EnvironmentOverrides())
             .Build();
         var unknown = new List<string>();
         UnknownKeys(configuration.GetChildren(), typeof(AppConfig), unknown);
@@ -52,6 +52,14 @@ public static partial class ConfigLoader
         config.BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         return config;
     }
+
+    // OPENMEET_SECTION__KEY only: names without "__" (OPENMEET_JWT_SECRET, which synapse/dev.sh env
+    // prints for OpenMeet's side) are not ours to read.
+    private static IEnumerable<KeyValuePair<string, string?>> EnvironmentOverrides() =>
+        Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Select(e => (Name: (string)e.Key, Value: (string?)e.Value))
+            .Where(e => e.Name.StartsWith(EnvironmentPrefix, StringComparison.Ordinal) && e.Name.Contains("__", StringComparison.Ordinal))
+            .Select(e => new KeyValuePair<string, string?>(e.Name[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal), e.Value));
 
     // The binder says "Failed to convert configuration value 'x' at 'A:b' to type 'System.Int32'".
     private static string Describe(InvalidOperationException e)
@@ -105,7 +113,7 @@ public static partial class ConfigLoader
             else
             {
                 var known = string.Join(", ", properties.Keys.Select(k => k.ToLowerInvariant()));
-                unknown.Add($"{section.Path.Replace(':', '.')}: unknown key (known here: {known})");
+                unknown.Add($"{section.Path.Replace(':', '.').ToLowerInvariant()}: unknown key (known here: {known})");
             }
         }
     }

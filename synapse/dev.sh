@@ -1,0 +1,552 @@
+#!/usr/bin/env bash
+# The dev stack on loopback: a real Synapse (Debian sid in a chroot, no Docker) and the appservice.
+#
+#   synapse/dev.sh up [--demo]   start everything (idempotent; first run installs Synapse, ~4 min)
+#   synapse/dev.sh env           print KEY=value lines: source <(synapse/dev.sh env)
+#   synapse/dev.sh status        what runs, where, and whether Synapse's ping of the appservice works
+#   synapse/dev.sh logs          follow both logs
+#   synapse/dev.sh down [--wipe] stop what `up` started; --wipe also deletes .dev (not the chroot)
+#
+# State lives in <repo>/.dev; the Synapse chroot is shared between clones in the cache dir.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TEMPLATES=$REPO/synapse
+DEV=$REPO/.dev
+SYN_DIR=$DEV/synapse
+AS_DIR=$DEV/appservice
+AS_CONFIG=$AS_DIR/config.yaml
+SERVICE=(dotnet "$DEV/bin/OpenMeet.AppService.dll")
+SECRETS=$DEV/secrets.env
+LOGS=$DEV/logs
+PIDS=$DEV/pids
+
+CACHE=${OPENMEET_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/openmeet-appservice}
+ROOT=$CACHE/synapse-root
+
+SERVER_NAME=openmeet.localhost
+HOMESERVER_URL=http://127.0.0.1:8008
+APPSERVICE_URL=http://127.0.0.1:8009
+PUBLIC_URL=http://127.0.0.1:8010
+ADMIN_USER=operator
+ADMIN_MXID=@$ADMIN_USER:$SERVER_NAME
+JWT_ISSUER=openmeet-dev
+JWT_AUDIENCE=openmeet-matrix
+
+# What /proc/PID/cmdline must contain for a pid file to count as ours.
+declare -A CMDLINE_MARK=([appservice]=OpenMeet.AppService.dll [synapse]=synapse.app.homeserver)
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
+
+need_root() { [[ $EUID -eq 0 ]] || die "'$1' needs root (it uses chroot and mount): run it with sudo"; }
+need_cmd() { command -v "$1" >/dev/null || die "'$1' is not installed; $2"; }
+random_hex() { openssl rand -hex 32 2>/dev/null || od -An -N32 -tx1 /dev/urandom | tr -d ' \n'; }
+http_ok() { curl -fsS -o /dev/null --max-time 3 "$1" 2>/dev/null; }
+
+# ---------------------------------------------------------------- secrets and config values
+
+secret() { [[ ! -f $SECRETS ]] || sed -n "s/^$1=//p" "$SECRETS" | tail -n 1; }
+
+save_secret() {
+  local others=""
+  [[ -f $SECRETS ]] && others=$(grep -v "^$1=" "$SECRETS" || true)
+  (umask 077; printf '%s\n' "${others:+$others}" "$1=$2" | sed '/^$/d' >"$SECRETS")
+}
+
+ensure_secrets() {
+  local key
+  for key in REGISTRATION_SHARED_SECRET MACAROON_SECRET_KEY FORM_SECRET ADMIN_PASSWORD OPENMEET_JWT_SECRET; do
+    [[ -n $(secret "$key") ]] || save_secret "$key" "$(random_hex)"
+  done
+}
+
+# yaml_get SECTION KEY FILE: the value of a top-level section's key in a block-style YAML file.
+yaml_get() {
+  awk -v section="$1" -v key="$2" '
+    /^[^[:space:]#]/ { inside = ($0 ~ "^" section ":") }
+    inside && $0 ~ "^[[:space:]]+" key ":" {
+      sub("^[[:space:]]+" key ":[[:space:]]*", ""); sub(/[[:space:]]+#.*$/, "")
+      gsub(/^["\047]|["\047]$/, ""); print; exit
+    }' "$3"
+}
+
+# yaml_set SECTION KEY VALUE FILE: replace that key's value in place (the key must exist).
+yaml_set() {
+  local tmp=$4.tmp
+  awk -v section="$1" -v key="$2" -v value="$3" '
+    /^[^[:space:]#]/ { inside = ($0 ~ "^" section ":") }
+    inside && !done && $0 ~ "^[[:space:]]+" key ":" {
+      match($0, "^[[:space:]]+"); $0 = substr($0, 1, RLENGTH) key ": \"" value "\""; done = 1
+    }
+    { print }' "$4" >"$tmp"
+  chmod 600 "$tmp" && mv "$tmp" "$4"
+}
+
+# render TEMPLATE OUT NAME=VALUE...: fill @@NAME@@ placeholders; every one must get a value.
+render() {
+  local template=$1 out=$2 text pair
+  shift 2
+  text=$(<"$template")
+  for pair in "$@"; do
+    text=${text//"@@${pair%%=*}@@"/"${pair#*=}"}
+  done
+  [[ ! $text =~ @@[A-Z_]+@@ ]] || die "$template: no value for ${BASH_REMATCH[0]}"
+  (umask 077; printf '%s\n' "$text" >"$out")
+}
+
+# ---------------------------------------------------------------- processes
+
+# pid_of NAME: the pid from .dev/pids/NAME.pid if that process is alive and is ours.
+pid_of() {
+  local file=$PIDS/$1.pid pid
+  [[ -f $file ]] || return 1
+  pid=$(<"$file")
+  [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "${CMDLINE_MARK[$1]}" || return 1
+  echo "$pid"
+}
+
+# start_daemon NAME DIR COMMAND...: run COMMAND in DIR in its own session, logs to .dev/logs.
+start_daemon() {
+  local name=$1 dir=$2 log=$LOGS/$1.log
+  shift 2
+  printf '\n===== %s dev.sh starts %s =====\n' "$(date -Is)" "$name" >>"$log"
+  # A background job of a script is not a process group leader, so setsid does not fork and
+  # every exec keeps the pid: $! is the pid of COMMAND itself.
+  (cd "$dir" && exec nohup setsid "$@" </dev/null >>"$log" 2>&1) &
+  echo $! >"$PIDS/$name.pid"
+}
+
+stop_daemon() {
+  local name=$1 pid i
+  if pid=$(pid_of "$name"); then
+    say "stopping $name (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 30; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.5
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      say "$name did not stop within 15 s: killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+      sleep 0.5
+    fi
+  fi
+  rm -f "$PIDS/$name.pid"
+}
+
+# wait_http NAME URL SECONDS: wait for URL to answer 2xx while NAME's process lives.
+wait_http() {
+  local name=$1 url=$2 deadline=$((SECONDS + $3))
+  until http_ok "$url"; do
+    if ! pid_of "$name" >/dev/null; then
+      rm -f "$PIDS/$name.pid"
+      tail -n 40 "$LOGS/$name.log" >&2
+      die "$name exited during start (log above, full log: $LOGS/$name.log)"
+    fi
+    if ((SECONDS >= deadline)); then
+      tail -n 40 "$LOGS/$name.log" >&2
+      die "$name did not answer $url within $3 s (log above, full log: $LOGS/$name.log)"
+    fi
+    sleep 0.5
+  done
+}
+
+check_ports_free() {
+  local port users
+  for port in 8008 8009 8010; do
+    users=$(ss -ltnpH "sport = :$port")
+    [[ -z $users ]] || die "port $port is already in use: ${users##* } (stop that process first)"
+  done
+}
+
+# ---------------------------------------------------------------- the Synapse chroot
+
+chroot_works() { [[ -x $1/usr/bin/python3 ]] && chroot "$1" python3 -c 'import synapse, authlib' 2>/dev/null; }
+
+# unmount_chroot DIR: take /data and /proc off a chroot (lazily if busy).
+unmount_chroot() {
+  local mnt
+  for mnt in "$1/data" "$1/proc"; do
+    if mountpoint -q "$mnt"; then
+      umount "$mnt" 2>/dev/null || umount -l "$mnt"
+    fi
+  done
+}
+
+build_chroot() {
+  local tmp=$ROOT.tmp log=$CACHE/install.log
+  mkdir -p "$CACHE"
+  : >"$log"
+  say "installing Synapse from Debian sid into $ROOT"
+  say "first run only: takes about 4 minutes and 560 MB; details go to $log"
+  if ! command -v debootstrap >/dev/null; then
+    say "installing debootstrap (apt-get)"
+    apt-get install -y debootstrap >>"$log" 2>&1 ||
+      { apt-get update >>"$log" 2>&1 && apt-get install -y debootstrap >>"$log" 2>&1; } ||
+      die "could not install debootstrap (see $log)"
+  fi
+  unmount_chroot "$tmp"
+  rm -rf --one-file-system "$tmp"
+  say "debootstrap: downloading and unpacking matrix-synapse and its dependencies"
+  # Its exit code is nonzero on sid: --include does not resolve the virtual
+  # python3-cffi-backend-api-* packages. The two apt-get runs below fix that.
+  debootstrap --variant=minbase --include=matrix-synapse,python3-authlib \
+    sid "$tmp" http://deb.debian.org/debian >>"$log" 2>&1 ||
+    say "debootstrap reported an error (expected on sid); finishing the install with apt-get"
+  [[ -x $tmp/usr/bin/apt-get ]] || { tail -n 20 "$log" >&2; die "debootstrap failed (log: $log)"; }
+  mount -t proc proc "$tmp/proc"
+  if ! { chroot "$tmp" env DEBIAN_FRONTEND=noninteractive apt-get install -y -f python3-cffi-backend &&
+    chroot "$tmp" env DEBIAN_FRONTEND=noninteractive apt-get install -y -f; } >>"$log" 2>&1 ||
+    ! chroot_works "$tmp"; then
+    unmount_chroot "$tmp"
+    tail -n 20 "$log" >&2
+    die "Synapse does not import in $tmp (log: $log)"
+  fi
+  unmount_chroot "$tmp"
+  if [[ -d $ROOT ]]; then
+    unmount_chroot "$ROOT"
+    rm -rf --one-file-system "$ROOT"
+  fi
+  mv "$tmp" "$ROOT"
+  date -u +%FT%TZ >"$ROOT/.openmeet-ready"
+  # shellcheck disable=SC2016 # ${Version} is dpkg-query's field, not a shell variable
+  say "Synapse $(chroot "$ROOT" dpkg-query -W -f '${Version}' matrix-synapse) installed"
+}
+
+ensure_chroot() {
+  if [[ -f $ROOT/.openmeet-ready ]] && chroot_works "$ROOT"; then
+    return
+  fi
+  [[ ! -f $ROOT/.openmeet-ready ]] || say "the Synapse chroot at $ROOT is broken: rebuilding it"
+  build_chroot
+}
+
+# The clone's .dev/synapse is /data inside the chroot.
+mount_chroot() {
+  mkdir -p "$ROOT/data"
+  mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
+  if mountpoint -q "$ROOT/data"; then
+    [[ $(stat -c %d:%i "$ROOT/data") != $(stat -c %d:%i "$SYN_DIR") ]] || return 0
+    say "$ROOT/data was bound to another directory: binding it to $SYN_DIR"
+    umount "$ROOT/data" 2>/dev/null || umount -l "$ROOT/data"
+  fi
+  mount --bind "$SYN_DIR" "$ROOT/data"
+  echo "$ROOT" >"$DEV/chroot.path" # for `down`, even if OPENMEET_CACHE_DIR changes meanwhile
+}
+
+# Leaves /proc mounted while another clone's Synapse still runs in the chroot.
+unmount_ours() {
+  local p
+  if mountpoint -q "$ROOT/data" && [[ $(stat -c %d:%i "$ROOT/data") == $(stat -c %d:%i "$SYN_DIR" 2>/dev/null) ]]; then
+    umount "$ROOT/data" 2>/dev/null || umount -l "$ROOT/data"
+  fi
+  mountpoint -q "$ROOT/proc" || return 0
+  for p in /proc/[0-9]*; do
+    [[ $(readlink "$p/root" 2>/dev/null) != "$ROOT" ]] || return 0
+  done
+  umount "$ROOT/proc" 2>/dev/null || umount -l "$ROOT/proc"
+}
+
+# ---------------------------------------------------------------- writing the stack's files
+
+build_service() {
+  say "building the appservice (log: $LOGS/build.log)"
+  if ! (cd "$REPO" && dotnet build src/AppService -c Release -o "$DEV/bin" -v q -nologo) >"$LOGS/build.log" 2>&1; then
+    tail -n 30 "$LOGS/build.log" >&2
+    die "the appservice does not build (log above, full log: $LOGS/build.log)"
+  fi
+}
+
+write_appservice_config() {
+  mkdir -p "$AS_DIR/data"
+  [[ ! -f $AS_CONFIG ]] || return 0
+  say "writing $AS_CONFIG"
+  render "$TEMPLATES/appservice.config.yaml.template" "$AS_CONFIG" \
+    SERVER_NAME="$SERVER_NAME" HOMESERVER_URL="$HOMESERVER_URL" APPSERVICE_URL="$APPSERVICE_URL" \
+    DATABASE_PATH="$AS_DIR/data/openmeet.db" ADMIN_MXID="$ADMIN_MXID" ADMIN_TOKEN="$(secret ADMIN_ACCESS_TOKEN)"
+}
+
+generate_registration() {
+  if ! "${SERVICE[@]}" generate-registration -c "$AS_CONFIG" -o "$SYN_DIR/registration.yaml" >"$LOGS/registration.log" 2>&1; then
+    cat "$LOGS/registration.log" >&2
+    die "generate-registration failed for $AS_CONFIG"
+  fi
+  chmod 600 "$AS_CONFIG" "$SYN_DIR/registration.yaml"
+}
+
+write_synapse_config() {
+  mkdir -p "$SYN_DIR/media"
+  render "$TEMPLATES/homeserver.yaml.template" "$SYN_DIR/homeserver.yaml" \
+    SERVER_NAME="$SERVER_NAME" REGISTRATION_SHARED_SECRET="$(secret REGISTRATION_SHARED_SECRET)" \
+    MACAROON_SECRET_KEY="$(secret MACAROON_SECRET_KEY)" FORM_SECRET="$(secret FORM_SECRET)"
+  # Logs go to stdout, which dev.sh sends to .dev/logs/synapse.log.
+  cat >"$SYN_DIR/log.yaml" <<'EOF'
+version: 1
+formatters:
+  precise:
+    format: '%(asctime)s - %(name)s - %(lineno)d - %(levelname)s - %(request)s - %(message)s'
+handlers:
+  console:
+    class: logging.StreamHandler
+    formatter: precise
+    stream: ext://sys.stdout
+loggers:
+  synapse.storage.SQL:
+    level: INFO
+root:
+  level: INFO
+  handlers: [console]
+disable_existing_loggers: false
+EOF
+  if [[ ! -f $SYN_DIR/signing.key ]]; then
+    say "generating Synapse's signing key"
+    chroot "$ROOT" python3 -m synapse.app.homeserver -c /data/homeserver.yaml --generate-keys \
+      >>"$LOGS/synapse.log" 2>&1 || die "could not generate the signing key (see $LOGS/synapse.log)"
+  fi
+}
+
+# ---------------------------------------------------------------- talking to Synapse
+
+whoami_ok() {
+  [[ -n $1 ]] && curl -fsS -o /dev/null --max-time 5 -H "Authorization: Bearer $1" \
+    "$HOMESERVER_URL/_matrix/client/v3/account/whoami" 2>/dev/null
+}
+
+# The server admin `operator`, created with the registration shared secret; its token is kept.
+ensure_admin() {
+  local token password reply
+  token=$(secret ADMIN_ACCESS_TOKEN)
+  if ! whoami_ok "$token"; then
+    say "creating or signing in the server admin $ADMIN_MXID"
+    password=$(secret ADMIN_PASSWORD)
+    (umask 077; printf '%s' "$password" >"$SYN_DIR/.admin-password")
+    if ! chroot "$ROOT" synapse_register_new_matrix_user -c /data/homeserver.yaml -u "$ADMIN_USER" \
+      --password-file /data/.admin-password --admin --exists-ok "$HOMESERVER_URL" >"$LOGS/admin.log" 2>&1; then
+      rm -f "$SYN_DIR/.admin-password"
+      cat "$LOGS/admin.log" >&2
+      die "could not create $ADMIN_MXID"
+    fi
+    rm -f "$SYN_DIR/.admin-password"
+    reply=$(curl -sS --max-time 10 -H 'Content-Type: application/json' --data-binary @- \
+      "$HOMESERVER_URL/_matrix/client/v3/login" <<EOF
+{"type": "m.login.password", "identifier": {"type": "m.id.user", "user": "$ADMIN_USER"},
+ "password": "$password", "initial_device_display_name": "dev.sh"}
+EOF
+    )
+    token=$(sed -n 's/.*"access_token" *: *"\([^"]*\)".*/\1/p' <<<"$reply")
+    [[ -n $token ]] || die "login as $ADMIN_MXID failed: $reply"
+    save_secret ADMIN_ACCESS_TOKEN "$token"
+  fi
+  # The service uses this token for Synapse's admin API; restart it if it had another one.
+  if [[ $(yaml_get homeserver admin_token "$AS_CONFIG") != "$token" ]]; then
+    yaml_set homeserver admin_token "$token" "$AS_CONFIG"
+    say "restarting the appservice with the admin token"
+    stop_daemon appservice
+    start_appservice
+  fi
+}
+
+# ping_reply: Synapse's answer to pinging the appservice, then its HTTP status on the last line.
+ping_reply() {
+  local id token
+  id=$(yaml_get appservice id "$AS_CONFIG")
+  token=$(yaml_get appservice as_token "$AS_CONFIG")
+  curl -sS --max-time 35 -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d '{}' -w '\n%{http_code}' "$HOMESERVER_URL/_matrix/client/v1/appservice/$id/ping" 2>&1 || true
+}
+
+ping_ok() { [[ $1 == *$'\n200' && $1 == *'"duration_ms"'* ]]; }
+describe_reply() { printf '%s (HTTP %s)' "${1%$'\n'*}" "${1##*$'\n'}"; }
+
+wait_for_ping() {
+  local reply deadline=$((SECONDS + 60))
+  until reply=$(ping_reply) && ping_ok "$reply"; do
+    if ((SECONDS >= deadline)); then
+      die "Synapse cannot ping the appservice after 60 s; last reply: $(describe_reply "$reply")"
+    fi
+    sleep 1
+  done
+  say "Synapse pinged the appservice: ${reply%$'\n'*}"
+}
+
+# ---------------------------------------------------------------- commands
+
+start_appservice() {
+  say "starting the appservice"
+  start_daemon appservice "$AS_DIR" "${SERVICE[@]}" -c "$AS_CONFIG"
+  wait_http appservice "$APPSERVICE_URL/health" 60
+}
+
+start_synapse() {
+  say "starting Synapse"
+  start_daemon synapse / chroot "$ROOT" python3 -m synapse.app.homeserver -c /data/homeserver.yaml
+  wait_http synapse "$HOMESERVER_URL/health" 120
+}
+
+stack_running() {
+  pid_of appservice >/dev/null && pid_of synapse >/dev/null &&
+    http_ok "$HOMESERVER_URL/health" && http_ok "$APPSERVICE_URL/health"
+}
+
+print_summary() {
+  cat <<EOF
+
+The OpenMeet dev stack runs on loopback:
+  Synapse      $HOMESERVER_URL   server_name $SERVER_NAME, pid $(pid_of synapse)
+  appservice   $APPSERVICE_URL   push API, internal API, /metrics   pid $(pid_of appservice)
+               $PUBLIC_URL   public API, OIDC issuer $PUBLIC_URL/oidc
+  admin        $ADMIN_MXID (password and token in .dev/secrets.env)
+  logs         $LOGS/synapse.log
+               $LOGS/appservice.log   (synapse/dev.sh logs)
+next: source <(synapse/dev.sh env)
+EOF
+}
+
+cmd_up() {
+  local demo=false arg
+  for arg in "$@"; do
+    case $arg in
+      --demo) demo=true ;;
+      *) die "up: unknown option $arg" ;;
+    esac
+  done
+  need_root up
+  need_cmd dotnet "install the .NET 10 SDK (https://dot.net)"
+  need_cmd curl "apt-get install curl"
+  mkdir -p "$SYN_DIR" "$AS_DIR" "$LOGS" "$PIDS"
+
+  if stack_running; then
+    say "the stack already runs"
+  else
+    # Whatever half of the stack still runs is restarted with the rest.
+    stop_daemon synapse
+    stop_daemon appservice
+    check_ports_free
+    ensure_chroot
+    mount_chroot
+    ensure_secrets
+    build_service
+    write_appservice_config
+    generate_registration
+    write_synapse_config
+    start_appservice
+    start_synapse
+    ensure_admin
+    wait_for_ping
+  fi
+  if $demo; then
+    say "demo tenant: available once the reconciler exists"
+  fi
+  print_summary
+}
+
+# env_line KEY VALUE: a line bash can source; quoted only when the value needs it.
+env_line() {
+  if [[ $2 =~ ^[A-Za-z0-9_./:@+=-]*$ ]]; then
+    printf '%s=%s\n' "$1" "$2"
+  else
+    printf '%s=%q\n' "$1" "$2"
+  fi
+}
+
+cmd_env() {
+  [[ -f $AS_CONFIG && -f $SECRETS ]] || die "the dev stack was never set up here: run synapse/dev.sh up"
+  env_line HOMESERVER_URL "$HOMESERVER_URL"
+  env_line SERVER_NAME "$SERVER_NAME"
+  env_line APPSERVICE_ID "$(yaml_get appservice id "$AS_CONFIG")"
+  env_line APPSERVICE_URL "$APPSERVICE_URL"
+  env_line INTERNAL_URL "$APPSERVICE_URL"
+  env_line INTERNAL_TOKEN "$(yaml_get internal token "$AS_CONFIG")"
+  env_line PUBLIC_URL "$PUBLIC_URL"
+  env_line OIDC_ISSUER "$PUBLIC_URL/oidc"
+  env_line OPENMEET_JWT_SECRET "$(secret OPENMEET_JWT_SECRET)"
+  env_line OPENMEET_JWT_ISSUER "$JWT_ISSUER"
+  env_line OPENMEET_JWT_AUDIENCE "$JWT_AUDIENCE"
+  env_line AS_TOKEN "$(yaml_get appservice as_token "$AS_CONFIG")"
+  env_line HS_TOKEN "$(yaml_get appservice hs_token "$AS_CONFIG")"
+  env_line ADMIN_MXID "$ADMIN_MXID"
+  env_line ADMIN_ACCESS_TOKEN "$(secret ADMIN_ACCESS_TOKEN)"
+  env_line MANAGEMENT_ROOM_ID ""
+  env_line APPSERVICE_PID "$(pid_of appservice || true)"
+  env_line SYNAPSE_PID "$(pid_of synapse || true)"
+  env_line DEV_DIR "$DEV"
+  env_line APPSERVICE_LOG "$LOGS/appservice.log"
+  env_line SYNAPSE_LOG "$LOGS/synapse.log"
+}
+
+# status_line NAME URL WHAT: whether NAME runs and its /health answers; fails if not.
+status_line() {
+  local pid
+  if ! pid=$(pid_of "$1"); then
+    printf '%-11s not running\n' "$1"
+    return 1
+  fi
+  if ! http_ok "$2/health"; then
+    printf '%-11s pid %s, but %s/health fails\n' "$1" "$pid" "$2"
+    return 1
+  fi
+  printf '%-11s pid %s, healthy: %s\n' "$1" "$pid" "$3"
+}
+
+cmd_status() {
+  local ok=true reply
+  [[ -f $AS_CONFIG ]] || { echo "not set up: run synapse/dev.sh up"; return 1; }
+  status_line appservice "$APPSERVICE_URL" \
+    "$APPSERVICE_URL (push + internal API), $PUBLIC_URL (public API, OIDC)" || ok=false
+  status_line synapse "$HOMESERVER_URL" "$HOMESERVER_URL (server_name $SERVER_NAME)" || ok=false
+  if pid_of synapse >/dev/null; then
+    reply=$(ping_reply)
+    if ping_ok "$reply"; then
+      echo "ping        Synapse reaches the appservice: ${reply%$'\n'*}"
+    else
+      echo "ping        fails: $(describe_reply "$reply")"
+      ok=false
+    fi
+  fi
+  echo "logs        $LOGS/{synapse,appservice}.log"
+  $ok
+}
+
+cmd_logs() {
+  [[ -d $LOGS ]] || die "no logs yet: run synapse/dev.sh up"
+  exec tail -n 20 -F "$LOGS/synapse.log" "$LOGS/appservice.log"
+}
+
+cmd_down() {
+  local wipe=false arg
+  for arg in "$@"; do
+    case $arg in
+      --wipe) wipe=true ;;
+      *) die "down: unknown option $arg" ;;
+    esac
+  done
+  need_root down
+  stop_daemon synapse
+  stop_daemon appservice
+  [[ ! -f $DEV/chroot.path ]] || ROOT=$(<"$DEV/chroot.path")
+  [[ ! -d $ROOT ]] || unmount_ours
+  if $wipe && [[ -d $DEV ]]; then
+    ! mountpoint -q "$ROOT/data" || [[ $(stat -c %d:%i "$ROOT/data") != $(stat -c %d:%i "$SYN_DIR") ]] ||
+      die "$ROOT/data is still bound to $SYN_DIR: not wiping"
+    rm -rf --one-file-system "$DEV"
+    say "deleted $DEV"
+  fi
+  say "the dev stack is down"
+}
+
+main() {
+  local cmd=${1:-}
+  shift || true
+  case $cmd in
+    up) cmd_up "$@" ;;
+    env) cmd_env ;;
+    status) cmd_status ;;
+    logs) cmd_logs ;;
+    down) cmd_down "$@" ;;
+    *) sed -n '4,8s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+  esac
+}
+
+main "$@"
