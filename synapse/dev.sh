@@ -153,9 +153,10 @@ wait_http() {
   done
 }
 
+# check_ports_free "PORT...": each must be free.
 check_ports_free() {
   local port users
-  for port in 8008 8009 8010; do
+  for port in $1; do
     users=$(ss -ltnpH "sport = :$port")
     [[ -z $users ]] || die "port $port is already in use: ${users##* } (stop that process first)"
   done
@@ -385,11 +386,6 @@ start_synapse() {
   wait_http synapse "$HOMESERVER_URL/health" 120
 }
 
-stack_running() {
-  pid_of appservice >/dev/null && pid_of synapse >/dev/null &&
-    http_ok "$HOMESERVER_URL/health" && http_ok "$APPSERVICE_URL/health"
-}
-
 print_summary() {
   cat <<EOF
 
@@ -417,22 +413,29 @@ cmd_up() {
   need_cmd curl "apt-get install curl"
   mkdir -p "$SYN_DIR" "$AS_DIR" "$LOGS" "$PIDS"
 
-  if stack_running; then
+  local service_up=false synapse_up=false
+  pid_of appservice >/dev/null && http_ok "$APPSERVICE_URL/health" && service_up=true
+  pid_of synapse >/dev/null && http_ok "$HOMESERVER_URL/health" && synapse_up=true
+  if $service_up && $synapse_up; then
     say "the stack already runs"
   else
-    # Whatever half of the stack still runs is restarted with the rest.
-    stop_daemon synapse
-    stop_daemon appservice
-    check_ports_free
+    # Start only what is missing: a running Synapse keeps its queue of transactions for us.
+    $service_up || stop_daemon appservice
+    $synapse_up || stop_daemon synapse
+    check_ports_free "$($service_up || echo "8009 8010") $($synapse_up || echo 8008)"
     ensure_chroot
     mount_chroot
     ensure_secrets
-    build_service
-    write_appservice_config
-    generate_registration
-    write_synapse_config
-    start_appservice
-    start_synapse
+    if ! $service_up; then
+      build_service
+      write_appservice_config
+      generate_registration
+      start_appservice
+    fi
+    if ! $synapse_up; then
+      write_synapse_config
+      start_synapse
+    fi
     ensure_admin
     wait_for_ping
   fi

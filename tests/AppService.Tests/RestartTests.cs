@@ -26,7 +26,7 @@ public sealed class RestartTests : IAsyncLifetime
 
         var second = new RecordingConsumer();
         await service.StartAsync(s => s.AddSingleton<IEventConsumer>(second));
-        (await PutAsync("41", Json.Transaction("$replayed"))).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await PutAsync("41", Json.Transaction("$before"))).StatusCode.Should().Be(HttpStatusCode.OK);
         (await PutAsync("42", Json.Transaction("$marker"))).StatusCode.Should().Be(HttpStatusCode.OK);
         await second.WaitForAsync(1);
 

@@ -19,8 +19,7 @@ public sealed class TestService : IAsyncDisposable
     public TestService(string? extraYaml = null)
     {
         Directory.CreateDirectory(Folder);
-        PrivatePort = FreePort();
-        PublicPort = FreePort();
+        (PrivatePort, PublicPort) = TwoFreePorts();
         ConfigPath = Path.Combine(Folder, "config.yaml");
         File.WriteAllText(ConfigPath, $$"""
             homeserver:
@@ -95,10 +94,16 @@ public sealed class TestService : IAsyncDisposable
         return client;
     }
 
-    private static int FreePort()
+    // Both sockets are held at once, so the two ports differ.
+    private static (int, int) TwoFreePorts()
     {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
+        var first = new TcpListener(IPAddress.Loopback, 0);
+        var second = new TcpListener(IPAddress.Loopback, 0);
+        first.Start();
+        second.Start();
+        var ports = (((IPEndPoint)first.LocalEndpoint).Port, ((IPEndPoint)second.LocalEndpoint).Port);
+        first.Stop();
+        second.Stop();
+        return ports;
     }
 }

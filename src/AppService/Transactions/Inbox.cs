@@ -8,8 +8,12 @@ namespace OpenMeet.AppService.Transactions;
 
 /// <summary>
 /// The durable inbox of Synapse's transactions. A body is stored whole, as received, under a sequence
-/// number; its txnId is unique, which is what makes a repeated transaction have no second effect, also
-/// after a restart. The dispatcher empties it in order.
+/// number. A transaction is known by its txnId and the ids of its events: that key is unique, which
+/// is what makes a repeated transaction have no second effect, also after a restart. The txnId alone
+/// would not do: Synapse on SQLite numbers transactions from max(pending) + 1, so after Synapse
+/// restarts with nothing pending it hands out txnIds from 1 again, for new events. A genuine retry
+/// carries the same events (only <c>unsigned.age</c> differs), so it keeps its key.
+/// The dispatcher empties the inbox in order.
 /// </summary>
 public sealed class Inbox
 {
@@ -24,21 +28,22 @@ public sealed class Inbox
     public Inbox(LiteDatabase db, Durability durability, ServiceStatus status)
     {
         inbox = db.GetCollection(Collection, BsonAutoId.Int64);
-        inbox.EnsureIndex("txn", unique: true);
+        inbox.EnsureIndex("key", unique: true);
         inbox.EnsureIndex("done");
         this.durability = durability;
         this.status = status;
         status.InboxPending = inbox.Count(Query.EQ("done", false));
     }
 
-    /// <summary>Stores a transaction; false when this txnId was stored before. Concurrent calls with one
-    /// txnId wait for the first instead of racing it.</summary>
-    public async Task<bool> StoreAsync(string txnId, byte[] body, int events)
+    /// <summary>Stores a transaction; false when it was stored before. Concurrent calls for one
+    /// transaction wait for the first instead of racing it.</summary>
+    public async Task<bool> StoreAsync(string txnId, string fingerprint, byte[] body, int events)
     {
+        var key = txnId + " " + fingerprint;
         while (true)
         {
             var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var current = inFlight.GetOrAdd(txnId, mine.Task);
+            var current = inFlight.GetOrAdd(key, mine.Task);
             if (current != mine.Task)
             {
                 await current.ContinueWith(static _ => { }, TaskScheduler.Default);
@@ -47,7 +52,7 @@ public sealed class Inbox
 
             try
             {
-                var stored = Insert(txnId, body, events);
+                var stored = Insert(key, txnId, body, events);
                 mine.SetResult();
                 return stored;
             }
@@ -58,17 +63,18 @@ public sealed class Inbox
             }
             finally
             {
-                inFlight.TryRemove(txnId, out _);
+                inFlight.TryRemove(key, out _);
             }
         }
     }
 
-    private bool Insert(string txnId, byte[] body, int events)
+    private bool Insert(string key, string txnId, byte[] body, int events)
     {
         try
         {
             inbox.Insert(new BsonDocument
             {
+                ["key"] = key,
                 ["txn"] = txnId,
                 ["body"] = body,
                 ["events"] = events,

@@ -56,15 +56,15 @@ public static class PushApi
             return Errors.Matrix(413, "M_TOO_LARGE", $"Transactions are limited to {limit} bytes");
         }
 
-        var (verdict, events, problem) = TransactionShape.Check(body);
-        if (verdict != TransactionShape.Verdict.Ok)
+        var check = TransactionShape.Check(body);
+        if (check.Verdict != TransactionShape.Verdict.Ok)
         {
-            return verdict == TransactionShape.Verdict.NotJson
-                ? Errors.Matrix(400, "M_NOT_JSON", $"Body is not valid JSON: {problem}")
-                : Errors.Matrix(400, "M_BAD_JSON", $"Body is not a transaction: {problem}");
+            return check.Verdict == TransactionShape.Verdict.NotJson
+                ? Errors.Matrix(400, "M_NOT_JSON", $"Body is not valid JSON: {check.Problem}")
+                : Errors.Matrix(400, "M_BAD_JSON", $"Body is not a transaction: {check.Problem}");
         }
 
-        await inbox.StoreAsync(txnId, body, events);
+        await inbox.StoreAsync(txnId, check.Fingerprint, body, check.Events);
         return Json(EmptyObject);
     }
 
