@@ -12,6 +12,7 @@ public sealed class AppConfig
     public DatabaseConfig Database { get; set; } = new();
     [ConfigurationKeyName("admin_bot")]
     public AdminBotConfig AdminBot { get; set; } = new();
+    public ReconcilerConfig Reconciler { get; set; } = new();
     public LoggingConfig Logging { get; set; } = new();
 
     /// <summary>The folder of the config file: relative paths in it are resolved against it.</summary>

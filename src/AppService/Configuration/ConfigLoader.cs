@@ -96,7 +96,8 @@ public static partial class ConfigLoader
             return;
         }
 
-        if (type == typeof(string) || type.IsPrimitive)
+        if (type == typeof(string) || type.IsPrimitive || type.IsEnum
+            || (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>)))
         {
             return;
         }

@@ -75,6 +75,8 @@ public static partial class ConfigValidator
             p.Add($"admin_bot.management_room: expected a room id '!…' or alias '#…:server', got '{c.AdminBot.ManagementRoom}'");
         }
 
+        Reconciler(p, c.Reconciler);
+
         if (!LogLevels.Contains(c.Logging.Level, StringComparer.OrdinalIgnoreCase))
         {
             p.Add($"logging.level: expected one of {string.Join(", ", LogLevels)}, got '{c.Logging.Level}'");
@@ -86,6 +88,37 @@ public static partial class ConfigValidator
         }
 
         return p;
+    }
+
+    public static readonly IReadOnlyList<string> EventRoles = ["host", "moderator", "speaker", "participant", "guest"];
+    public static readonly IReadOnlyList<string> GroupRoles = ["owner", "admin", "moderator", "member", "guest"];
+
+    private static void Reconciler(List<string> p, ReconcilerConfig r)
+    {
+        if (r.Parallelism is < 1 or > 64)
+        {
+            p.Add($"reconciler.parallelism: expected 1 to 64 rooms at once, got {r.Parallelism}");
+        }
+
+        if (r.MemberPolicy is not ("strict" or "additive"))
+        {
+            p.Add($"reconciler.member_policy: expected 'strict' or 'additive', got '{r.MemberPolicy}'");
+        }
+
+        foreach (var (kind, roles, levels) in new[] { ("event", EventRoles, r.PowerLevels.Event), ("group", GroupRoles, r.PowerLevels.Group) })
+        {
+            foreach (var (role, level) in levels)
+            {
+                if (!roles.Contains(role))
+                {
+                    p.Add($"reconciler.power_levels.{kind}.{role}: unknown {kind} role (known: {string.Join(", ", roles)})");
+                }
+                else if (level is < 0 or > 100)
+                {
+                    p.Add($"reconciler.power_levels.{kind}.{role}: expected a power level from 0 to 100, got {level}");
+                }
+            }
+        }
     }
 
     private static void Listeners(List<string> p, List<ListenerConfig> listeners)

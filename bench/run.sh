@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Push-API benchmark: how fast OpenMeet's appservice acknowledges Synapse's transactions, beside
+# matrix-org's Node `matrix-appservice` on the same machine. Loopback only; bounded in time
+# (about 4 minutes of load plus builds); every process it starts is stopped on exit.
+#
+#   bash bench/run.sh                      # 5 s warm-up + 20 s measured, 100 and 1 events/txn
+#   BENCH_SECONDS=10 BENCH_WARMUP=3 bash bench/run.sh
+#   BENCH_SOURCE=head bash bench/run.sh    # build the service from the last commit, not the work tree
+#   BENCH_TARGETS="peer fsync" bash bench/run.sh
+#
+# Targets: peer (Node matrix-appservice, stores nothing), fsync (ours, database.fsync: true, the
+# default), nofsync (ours, database.fsync: false). Each (target, events/txn) pair gets a fresh
+# process and a fresh database. The table goes to stdout and to bench/last-run.txt; the raw lines
+# to bench/last-run.tsv.
+set -euo pipefail
+
+bench=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$bench/.." && pwd)
+measured=${BENCH_SECONDS:-20}
+warmup=${BENCH_WARMUP:-5}
+sizes=${BENCH_EVENTS:-"100 1"}
+targets=${BENCH_TARGETS:-"peer fsync nofsync"}
+source_mode=${BENCH_SOURCE:-worktree}
+host=127.0.0.1
+as_port=${BENCH_AS_PORT:-28009}
+other_port=${BENCH_OTHER_PORT:-28010}
+peer_port=${BENCH_PEER_PORT:-28011}
+
+work=$(mktemp -d /tmp/openmeet-bench.XXXXXX)
+pids=()
+
+stop_pid() {
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.2
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do stop_pid "$pid"; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_free() { ! (exec 3<>"/dev/tcp/$host/$1") 2>/dev/null; }
+for p in "$as_port" "$other_port" "$peer_port"; do
+  port_free "$p" || { echo "port $host:$p is in use; set BENCH_AS_PORT/BENCH_OTHER_PORT/BENCH_PEER_PORT" >&2; exit 1; }
+done
+
+echo "==> install and build (work dir $work)"
+(cd "$bench/peer" && timeout 300 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+peer_version=$(node -p "require('$bench/peer/node_modules/matrix-appservice/package.json').version")
+
+# The service is built from a copy, so that its obj/ folders (and a build running in the work tree
+# at the same time) are left alone.
+mkdir -p "$work/src"
+if [ "$source_mode" = head ]; then
+  git -C "$repo" archive HEAD src Directory.Build.props Directory.Packages.props global.json .editorconfig registration.yaml.template | tar -x -C "$work/src"
+  source_desc="commit $(git -C "$repo" rev-parse --short HEAD)"
+else
+  (cd "$repo" && tar -c --exclude=bin --exclude=obj src Directory.Build.props Directory.Packages.props global.json .editorconfig registration.yaml.template) | tar -x -C "$work/src"
+  source_desc="work tree at $(git -C "$repo" rev-parse --short HEAD)$([ -z "$(git -C "$repo" status --porcelain -- src)" ] || echo "+uncommitted changes")"
+fi
+timeout 600 dotnet build "$work/src/src/AppService" -c Release -o "$work/service" -nologo -v q >"$work/build-service.log" 2>&1 \
+  || { tail -30 "$work/build-service.log"; echo "service build failed" >&2; exit 1; }
+timeout 600 dotnet build "$bench/load" -c Release -o "$work/load" -nologo -v q >"$work/build-load.log" 2>&1 \
+  || { tail -30 "$work/build-load.log"; echo "load generator build failed" >&2; exit 1; }
+
+token() { echo "$1_$(openssl rand -hex 16)"; }
+hs_token=$(token hs)
+as_token=$(token as)
+internal_token=$(token internal)
+
+write_config() { # $1 = fsync true|false, $2 = database dir
+  cat >"$work/config.yaml" <<EOF
+homeserver:
+  url: http://127.0.0.1:9
+  server_name: openmeet.localhost
+  admin_token: ""
+appservice:
+  id: openmeet-bench
+  url: http://$host:$as_port
+  bot_localpart: openmeet-bot
+  bot_displayname: OpenMeet
+  alias_prefix: "openmeet_"
+  as_token: "$as_token"
+  hs_token: "$hs_token"
+  receive_ephemeral: false
+  max_transaction_bytes: 10485760
+internal:
+  token: "$internal_token"
+listeners:
+  - bind: $host:$as_port
+    resources: [appservice, internal, health, metrics]
+  - bind: $host:$other_port
+    resources: [api, oidc, health]
+database:
+  path: $2/openmeet.db
+  fsync: $1
+admin_bot:
+  admins: []
+  management_room: ""
+logging:
+  level: Warning
+  format: text
+EOF
+}
+
+wait_health() { # $1 = url, $2 = pid
+  for _ in $(seq 1 300); do
+    kill -0 "$2" 2>/dev/null || return 1
+    curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+server_pid=""
+start_target() { # $1 = target; sets server_pid and url
+  local log="$work/$1.log"
+  case $1 in
+    peer)
+      node "$bench/peer/server.js" "$hs_token" "$peer_port" "$host" >"$log" 2>&1 &
+      server_pid=$!
+      url="http://$host:$peer_port"
+      ;;
+    fsync | nofsync)
+      rm -rf "$work/db" && mkdir -p "$work/db"
+      write_config "$([ "$1" = fsync ] && echo true || echo false)" "$work/db"
+      dotnet "$work/service/OpenMeet.AppService.dll" -c "$work/config.yaml" >"$log" 2>&1 &
+      server_pid=$!
+      url="http://$host:$as_port"
+      ;;
+    *) echo "unknown target $1" >&2; exit 2 ;;
+  esac
+  pids+=("$server_pid")
+  wait_health "$url/health" "$server_pid" || { tail -30 "$log"; echo "$1 did not come up" >&2; exit 1; }
+}
+
+stop_target() {
+  stop_pid "$server_pid"
+  local keep=() pid
+  for pid in "${pids[@]}"; do [ "$pid" = "$server_pid" ] || keep+=("$pid"); done
+  pids=("${keep[@]+"${keep[@]}"}")
+}
+
+results="$work/results.tsv"
+: >"$results"
+for target in $targets; do
+  for n in $sizes; do
+    echo "==> $target, $n events/txn: ${warmup} s warm-up, ${measured} s measured"
+    start_target "$target"
+    timeout $((warmup + measured + 60)) dotnet "$work/load/openmeet-load.dll" --url "$url" --token "$hs_token" \
+      --events-per-txn "$n" --warmup "$warmup" --seconds "$measured" --label "$target" --result-file "$results" \
+      | sed 's/^/    /'
+    if [ "$target" != peer ]; then
+      echo "    database after the run: $(du -sh "$work/db" | cut -f1)"
+    fi
+    stop_target
+  done
+done
+
+cp "$results" "$bench/last-run.tsv"
+{
+  echo "Push-API acknowledgement, sequential (one transaction in flight), loopback, ${warmup} s warm-up + ${measured} s"
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), service from $source_desc, matrix-appservice $peer_version on node $(node --version)"
+  awk -F'\t' '
+    { key = $1 "/" $2; eps[key] = $6; row[NR] = $0 }
+    END {
+      printf "%-8s %7s %9s %10s %8s %8s %8s %8s %9s\n", "target", "ev/txn", "txn/s", "events/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "vs peer"
+      for (i = 1; i <= NR; i++) {
+        split(row[i], f, "\t")
+        peer = eps["peer/" f[2]]
+        ratio = (f[1] != "peer" && peer > 0) ? sprintf("%.2fx", f[6] / peer) : "-"
+        printf "%-8s %7d %9.1f %10.0f %8.3f %8.3f %8.3f %8.3f %9s\n", f[1], f[2], f[5], f[6], f[7], f[8], f[9], f[10], ratio
+      }
+    }' "$results"
+  echo "(vs peer = events/s of the row / events/s of the peer at the same events/txn; target: >= 1.50x with fsync, p99 < 5 ms)"
+} | tee "$bench/last-run.txt"

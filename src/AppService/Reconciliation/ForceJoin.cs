@@ -1,0 +1,6 @@
+namespace OpenMeet.AppService.Reconciliation;
+
+public sealed record ForceJoin(string UserId) : RoomAction
+{
+    public override string Describe() => $"join {UserId} (admin API)";
+}

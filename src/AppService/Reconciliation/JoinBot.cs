@@ -1,0 +1,6 @@
+namespace OpenMeet.AppService.Reconciliation;
+
+public sealed record JoinBot(string UserId) : RoomAction
+{
+    public override string Describe() => $"rejoin the bot {UserId}";
+}

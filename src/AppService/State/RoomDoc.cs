@@ -1,0 +1,27 @@
+using LiteDB;
+
+namespace OpenMeet.AppService.State;
+
+/// <summary>A managed room: what OpenMeet wants of it and where it stands in Matrix.</summary>
+public sealed class RoomDoc
+{
+    /// <summary>The room key: <c>tenant/event/slug</c>, <c>tenant/group/slug</c>, <c>tenant/space</c> or <c>tenant/dm/a/b</c>.</summary>
+    [BsonId]
+    public string Id { get; set; } = "";
+    public string TenantId { get; set; } = "";
+    public RoomKind Kind { get; set; }
+    /// <summary>The entity's slug; empty for spaces and DMs.</summary>
+    public string Slug { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string? Topic { get; set; }
+    public bool Public { get; set; }
+    /// <summary>The two user slugs of a DM.</summary>
+    public List<string> DmUsers { get; set; } = [];
+    /// <summary>OpenMeet deleted the entity: the room is to be closed.</summary>
+    public bool Deleted { get; set; }
+    public string? RoomId { get; set; }
+    public RoomStatus Status { get; set; }
+    public DateTime? LastReconciledAt { get; set; }
+    public string? LastError { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}

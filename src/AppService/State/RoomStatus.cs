@@ -1,0 +1,9 @@
+namespace OpenMeet.AppService.State;
+
+public enum RoomStatus
+{
+    Pending,
+    Ready,
+    Closed,
+    Failed,
+}

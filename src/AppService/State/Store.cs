@@ -1,0 +1,32 @@
+using LiteDB;
+
+namespace OpenMeet.AppService.State;
+
+/// <summary>The collections of OpenMeet's desired state, with the indexes their queries use.</summary>
+public sealed class Store
+{
+    public Store(LiteDatabase db)
+    {
+        Tenants = db.GetCollection<TenantDoc>("tenants");
+        Users = db.GetCollection<UserDoc>("users");
+        Users.EnsureIndex(u => u.TenantId);
+        Users.EnsureIndex(u => u.Handle, unique: false);
+        Users.EnsureIndex(u => u.UserId);
+        Rooms = db.GetCollection<RoomDoc>("rooms");
+        Rooms.EnsureIndex(r => r.TenantId);
+        Rooms.EnsureIndex(r => r.RoomId);
+        Members = db.GetCollection<MemberDoc>("members");
+        Members.EnsureIndex(m => m.RoomKey);
+        Members.EnsureIndex(m => m.UserKey);
+        Overrides = db.GetCollection<OverrideDoc>("overrides");
+        Overrides.EnsureIndex(o => o.RoomKey);
+        CrossTenant = db.GetCollection<CrossTenantDoc>("crosstenant");
+    }
+
+    public ILiteCollection<TenantDoc> Tenants { get; }
+    public ILiteCollection<UserDoc> Users { get; }
+    public ILiteCollection<RoomDoc> Rooms { get; }
+    public ILiteCollection<MemberDoc> Members { get; }
+    public ILiteCollection<OverrideDoc> Overrides { get; }
+    public ILiteCollection<CrossTenantDoc> CrossTenant { get; }
+}

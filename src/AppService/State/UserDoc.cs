@@ -1,0 +1,23 @@
+using LiteDB;
+
+namespace OpenMeet.AppService.State;
+
+/// <summary>An OpenMeet user of one tenant; <see cref="UserId"/> is set once their Matrix account exists.</summary>
+public sealed class UserDoc
+{
+    /// <summary><c>tenant/slug</c>.</summary>
+    [BsonId]
+    public string Id { get; set; } = "";
+    public string TenantId { get; set; } = "";
+    public string Slug { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string? Email { get; set; }
+    /// <summary>The chosen Matrix localpart, case-folded; unique across tenants.</summary>
+    public string? Handle { get; set; }
+    /// <summary>The Matrix ID, once the account is provisioned.</summary>
+    public string? UserId { get; set; }
+    /// <summary>The display name the account was last given, to notice renames.</summary>
+    public string? ProvisionedName { get; set; }
+    public bool Revoked { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
