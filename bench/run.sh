@@ -11,7 +11,8 @@
 # Targets: peer (Node matrix-appservice, stores nothing), fsync (ours, database.fsync: true, the
 # default), nofsync (ours, database.fsync: false). Each (target, events/txn) pair gets a fresh
 # process and a fresh database. The table goes to stdout and to bench/last-run.txt; the raw lines
-# to bench/last-run.tsv.
+# (columns: the load generator's result line, then server and other CPU %) to bench/last-run.tsv.
+# Run it on a quiet machine: the other% column shows how much CPU anything else took meanwhile.
 set -euo pipefail
 
 bench=$(cd "$(dirname "$0")" && pwd)
@@ -146,9 +147,17 @@ start_target() { # $1 = target; sets server_pid and url
 stop_target() {
   stop_pid "$server_pid"
   local keep=() pid
-  for pid in "${pids[@]}"; do [ "$pid" = "$server_pid" ] || keep+=("$pid"); done
+  for pid in "${pids[@]}"; do [ "$pid" = "$server_pid" ] || [ "$pid" = "${load_pid:-}" ] || keep+=("$pid"); done
   pids=("${keep[@]+"${keep[@]}"}")
 }
+
+# CPU accounting over each load run (warm-up included): the server's share, and that of every
+# process other than the server and the load generator (a build next door makes figures useless).
+clk=$(getconf CLK_TCK)
+cores=$(nproc)
+busy_jiffies() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }
+pid_jiffies() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+now_ns() { date +%s%N; }
 
 results="$work/results.tsv"
 : >"$results"
@@ -156,9 +165,25 @@ for target in $targets; do
   for n in $sizes; do
     echo "==> $target, $n events/txn: ${warmup} s warm-up, ${measured} s measured"
     start_target "$target"
+    one="$work/one.tsv"
+    : >"$one"
+    t0=$(now_ns); b0=$(busy_jiffies); s0=$(pid_jiffies "$server_pid")
+    # In the background and waited for, so that a signal stops the run at once.
     timeout $((warmup + measured + 60)) dotnet "$work/load/openmeet-load.dll" --url "$url" --token "$hs_token" \
-      --events-per-txn "$n" --warmup "$warmup" --seconds "$measured" --label "$target" --result-file "$results" \
-      | sed 's/^/    /'
+      --events-per-txn "$n" --warmup "$warmup" --seconds "$measured" --label "$target" --result-file "$one" \
+      >"$work/load.out" 2>&1 &
+    load_pid=$!
+    pids+=("$load_pid")
+    load_rc=0
+    wait "$load_pid" || load_rc=$?
+    t1=$(now_ns); b1=$(busy_jiffies); s1=$(pid_jiffies "$server_pid")
+    sed 's/^/    /' "$work/load.out"
+    [ "$load_rc" -eq 0 ] && [ -s "$one" ] || { echo "load against $target failed (exit $load_rc)" >&2; tail -20 "$work/$target.log" >&2; exit 1; }
+    load_cpu=$(cut -f15 "$one")
+    shares=$(awk -v w=$(((t1 - t0) / 1000000)) -v b=$((b1 - b0)) -v s=$((s1 - s0)) -v l="$load_cpu" -v hz="$clk" -v c="$cores" \
+      'BEGIN { cap = w / 1000 * c; srv = s / hz / cap * 100; oth = (b / hz - s / hz - l) / cap * 100; if (oth < 0) oth = 0; printf "%.0f\t%.0f", srv, oth }')
+    printf '%s\t%s\n' "$(cat "$one")" "$shares" >>"$results"
+    echo "    CPU over the run (% of $cores cores): server $(cut -f1 <<<"$shares")%, other processes $(cut -f2 <<<"$shares")%"
     if [ "$target" != peer ]; then
       echo "    database after the run: $(du -sh "$work/db" | cut -f1)"
     fi
@@ -173,13 +198,15 @@ cp "$results" "$bench/last-run.tsv"
   awk -F'\t' '
     { key = $1 "/" $2; eps[key] = $6; row[NR] = $0 }
     END {
-      printf "%-8s %7s %9s %10s %8s %8s %8s %8s %9s\n", "target", "ev/txn", "txn/s", "events/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "vs peer"
+      printf "%-8s %6s %8s %9s %7s %7s %7s %7s %8s %5s %6s\n", "target", "ev/txn", "txn/s", "events/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "vs peer", "srv%", "other%"
       for (i = 1; i <= NR; i++) {
         split(row[i], f, "\t")
         peer = eps["peer/" f[2]]
         ratio = (f[1] != "peer" && peer > 0) ? sprintf("%.2fx", f[6] / peer) : "-"
-        printf "%-8s %7d %9.1f %10.0f %8.3f %8.3f %8.3f %8.3f %9s\n", f[1], f[2], f[5], f[6], f[7], f[8], f[9], f[10], ratio
+        printf "%-8s %6d %8.1f %9.0f %7.2f %7.2f %7.2f %7.2f %8s %5d %6d\n", f[1], f[2], f[5], f[6], f[7], f[8], f[9], f[10], ratio, f[16], f[17]
       }
     }' "$results"
-  echo "(vs peer = events/s of the row / events/s of the peer at the same events/txn; target: >= 1.50x with fsync, p99 < 5 ms)"
+  echo "(vs peer = events/s of the row / events/s of the peer at the same events/txn; target: >= 1.50x with fsync, p99 < 5 ms."
+  echo " srv% / other% = CPU of the server / of every process but the server and the load generator, in % of $cores cores,"
+  echo " warm-up included; other% above ~5 means something else ran on the machine and the row is suspect)"
 } | tee "$bench/last-run.txt"

@@ -94,7 +94,7 @@ try
     }
 
     var wall = Stopwatch.GetElapsedTime(measuredStart).TotalSeconds;
-    var result = Result.Of(latencies, wall, options.EventsPerTxn, factory.AverageEventBytes, connections);
+    var result = Result.Of(latencies, wall, options.EventsPerTxn, factory.AverageEventBytes, connections, Environment.CpuUsage.TotalTime);
     Console.WriteLine(result.Describe());
     if (options.ResultFile is not null)
     {

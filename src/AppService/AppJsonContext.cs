@@ -1,14 +1,31 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using OpenMeet.AppService.Hosting;
+using OpenMeet.AppService.Internal;
 using OpenMeet.AppService.Matrix;
 using OpenMeet.AppService.Status;
 
 namespace OpenMeet.AppService;
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(MatrixError))]
 [JsonSerializable(typeof(ApiError))]
 [JsonSerializable(typeof(JsonNode))]
 [JsonSerializable(typeof(StatusReport))]
+[JsonSerializable(typeof(TenantBody))]
+[JsonSerializable(typeof(UserBody))]
+[JsonSerializable(typeof(EntityBody))]
+[JsonSerializable(typeof(MemberBody))]
+[JsonSerializable(typeof(RoomRequest))]
+[JsonSerializable(typeof(PermissionRequest))]
+[JsonSerializable(typeof(DmRequest))]
+[JsonSerializable(typeof(ReconcileRequest))]
+[JsonSerializable(typeof(TenantReply))]
+[JsonSerializable(typeof(UserReply))]
+[JsonSerializable(typeof(EntityReply))]
+[JsonSerializable(typeof(MemberReply))]
+[JsonSerializable(typeof(RoomReply))]
+[JsonSerializable(typeof(RoomReport))]
+[JsonSerializable(typeof(ReconcileReply))]
+[JsonSerializable(typeof(PermissionReply))]
 internal sealed partial class AppJsonContext : JsonSerializerContext;

@@ -1,7 +1,9 @@
 using LiteDB;
 using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Hosting;
+using OpenMeet.AppService.Internal;
 using OpenMeet.AppService.Matrix;
+using OpenMeet.AppService.Reconciliation;
 using OpenMeet.AppService.Status;
 using OpenMeet.AppService.Storage;
 using OpenMeet.AppService.Transactions;
@@ -25,6 +27,7 @@ public static class ServiceHost
         builder.Services.AddStorage(config);
         builder.Services.AddMatrixClient(config);
         builder.Services.AddTransactions();
+        builder.Services.AddReconciliation(config);
         builder.Services.AddSingleton<ServiceStatus>();
         builder.Services.AddSingleton<RecentEvents>();
         builder.Services.AddSingleton<IEventConsumer>(sp => sp.GetRequiredService<RecentEvents>());
@@ -36,7 +39,8 @@ public static class ServiceHost
         app.UseRequestLogging(logger);
         app.UseListenerResources(config);
         app.MapPushApi(config);
-        app.MapStatus(app.MapInternalApi(config));
+        var internalApi = app.MapInternalApi(config).MapTenantRoutes().MapEntityRoutes().MapMatrixRoutes();
+        app.MapStatus(internalApi);
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<LiteDatabase>().Dispose());
         return app;
     }

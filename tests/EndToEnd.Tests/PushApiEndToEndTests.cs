@@ -11,7 +11,7 @@ public sealed class PushApiEndToEndTests(LiveStackFixture stack)
     private Task<JsonElement> StatusAsync() => stack.Service(stack["INTERNAL_TOKEN"]).GetJsonAsync("internal/status");
 
     private async Task<JsonElement[]> RecentEventsAsync() =>
-        [.. (await StatusAsync()).GetProperty("recent_events").EnumerateArray()];
+        [.. (await StatusAsync()).GetProperty("recentEvents").EnumerateArray()];
 
     private async Task<string> CreateRoomAsBotAsync(string name)
     {
@@ -36,7 +36,7 @@ public sealed class PushApiEndToEndTests(LiveStackFixture stack)
             $"_matrix/client/v1/appservice/{stack["APPSERVICE_ID"]}/ping", new { transaction_id = "e2e-" + Guid.NewGuid() });
 
         reply.GetProperty("duration_ms").GetInt64().Should().BeGreaterThanOrEqualTo(0);
-        var lastPing = (await StatusAsync()).GetProperty("last_ping_from_synapse").GetDateTimeOffset();
+        var lastPing = (await StatusAsync()).GetProperty("lastPingFromSynapse").GetDateTimeOffset();
         lastPing.Should().BeOnOrAfter(before.AddSeconds(-1), "Synapse's ping should have reached our /_matrix/app/v1/ping");
     }
 
@@ -46,7 +46,7 @@ public sealed class PushApiEndToEndTests(LiveStackFixture stack)
         var roomId = await CreateRoomAsBotAsync("e2e dispatch");
 
         var create = await EventuallyDispatchedAsync(
-            e => e.GetProperty("room_id").GetString() == roomId && e.GetProperty("type").GetString() == "m.room.create",
+            e => e.GetProperty("roomId").GetString() == roomId && e.GetProperty("type").GetString() == "m.room.create",
             "the m.room.create of the bot's room being dispatched");
 
         create.Should().ContainSingle();
@@ -67,7 +67,7 @@ public sealed class PushApiEndToEndTests(LiveStackFixture stack)
             new { msgtype = "m.text", body = "hello bot" });
         var eventId = sent.GetProperty("event_id").GetString();
 
-        var message = await EventuallyDispatchedAsync(e => e.GetProperty("event_id").GetString() == eventId, "the admin's message being dispatched");
+        var message = await EventuallyDispatchedAsync(e => e.GetProperty("eventId").GetString() == eventId, "the admin's message being dispatched");
 
         message.Should().ContainSingle();
         message[0].GetProperty("echo").GetBoolean().Should().BeFalse();
@@ -80,12 +80,12 @@ public sealed class PushApiEndToEndTests(LiveStackFixture stack)
         // Let Synapse send us a transaction, then replay it by hand: its txnId, its events.
         var roomId = await CreateRoomAsBotAsync("e2e replay");
         var create = (await EventuallyDispatchedAsync(
-            e => e.GetProperty("room_id").GetString() == roomId && e.GetProperty("type").GetString() == "m.room.create",
+            e => e.GetProperty("roomId").GetString() == roomId && e.GetProperty("type").GetString() == "m.room.create",
             "Synapse's transaction with the m.room.create")).Single();
-        var synapseTxnId = create.GetProperty("txn_id").GetString()!;
+        var synapseTxnId = create.GetProperty("txnId").GetString()!;
         var synapseEvents = (await RecentEventsAsync())
-            .Where(e => e.GetProperty("txn_id").GetString() == synapseTxnId)
-            .Select(e => e.GetProperty("event_id").GetString()!).ToArray();
+            .Where(e => e.GetProperty("txnId").GetString() == synapseTxnId)
+            .Select(e => e.GetProperty("eventId").GetString()!).ToArray();
         var push = stack.Service(stack["HS_TOKEN"]);
         var handTxnId = "e2e-" + Guid.NewGuid().ToString("N");
         var handEvent = "$by-hand-" + Guid.NewGuid().ToString("N");
@@ -95,16 +95,16 @@ public sealed class PushApiEndToEndTests(LiveStackFixture stack)
         (await push.PutAsJsonAsync($"_matrix/app/v1/transactions/{handTxnId}", Body(Matrix.Event(handEvent, roomId)))).StatusCode.Should().Be(HttpStatusCode.OK);
         (await push.PutAsJsonAsync($"_matrix/app/v1/transactions/{handTxnId}", Body(Matrix.Event(handEvent, roomId)))).StatusCode.Should().Be(HttpStatusCode.OK);
 
-        await EventuallyDispatchedAsync(e => e.GetProperty("event_id").GetString() == handEvent, "the hand-made transaction being dispatched");
+        await EventuallyDispatchedAsync(e => e.GetProperty("eventId").GetString() == handEvent, "the hand-made transaction being dispatched");
         var recent = await RecentEventsAsync();
-        recent.Count(e => e.GetProperty("event_id").GetString() == handEvent).Should().Be(1, "the second PUT repeated its transaction");
+        recent.Count(e => e.GetProperty("eventId").GetString() == handEvent).Should().Be(1, "the second PUT repeated its transaction");
         foreach (var id in synapseEvents)
         {
-            recent.Count(e => e.GetProperty("event_id").GetString() == id).Should().Be(1, "Synapse's transaction was replayed, not new");
+            recent.Count(e => e.GetProperty("eventId").GetString() == id).Should().Be(1, "Synapse's transaction was replayed, not new");
         }
 
         var inbox = (await StatusAsync()).GetProperty("inbox");
-        inbox.GetProperty("transactions_repeated").GetInt64().Should().BeGreaterThanOrEqualTo(2);
+        inbox.GetProperty("transactionsRepeated").GetInt64().Should().BeGreaterThanOrEqualTo(2);
     }
 
     [Fact]

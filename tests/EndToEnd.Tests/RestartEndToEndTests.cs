@@ -37,8 +37,8 @@ public sealed class RestartEndToEndTests(LiveStackFixture stack)
         var dispatched = await Matrix.EventuallyAsync(async () =>
         {
             var status = await stack.Service(stack["INTERNAL_TOKEN"]).GetJsonAsync("internal/status");
-            var ids = status.GetProperty("recent_events").EnumerateArray()
-                .Select(e => e.GetProperty("event_id").GetString()).Where(id => sent.Contains(id!)).ToList();
+            var ids = status.GetProperty("recentEvents").EnumerateArray()
+                .Select(e => e.GetProperty("eventId").GetString()).Where(id => sent.Contains(id!)).ToList();
             return ids.Count == sent.Count ? ids : null;
         }, "the messages sent while the service was down being dispatched", seconds: 120);
 

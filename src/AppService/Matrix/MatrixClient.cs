@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -55,13 +56,60 @@ public sealed partial class MatrixClient(HttpClient http, AppConfig config, Clie
             $"_matrix/client/v3/rooms/{Uri.EscapeDataString(roomId)}/send/{Uri.EscapeDataString(type)}/{txnIds.Next()}", content, ct))!
         ["event_id"]!.GetValue<string>();
 
-    public async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken ct)
+    public async Task<JsonArray> GetStateAsync(string roomId, CancellationToken ct) =>
+        (await SendAsync(HttpMethod.Get, $"_matrix/client/v3/rooms/{Uri.EscapeDataString(roomId)}/state", null, ct))!.AsArray();
+
+    public Task SetStateAsync(string roomId, string type, string stateKey, JsonObject content, CancellationToken ct) =>
+        SendAsync(HttpMethod.Put,
+            $"_matrix/client/v3/rooms/{Uri.EscapeDataString(roomId)}/state/{Uri.EscapeDataString(type)}/{Uri.EscapeDataString(stateKey)}",
+            content, ct);
+
+    public Task InviteAsync(string roomId, string userId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"_matrix/client/v3/rooms/{Uri.EscapeDataString(roomId)}/invite", new JsonObject { ["user_id"] = userId }, ct);
+
+    public Task KickAsync(string roomId, string userId, string reason, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"_matrix/client/v3/rooms/{Uri.EscapeDataString(roomId)}/kick",
+            new JsonObject { ["user_id"] = userId, ["reason"] = reason }, ct);
+
+    public Task JoinAsync(string roomIdOrAlias, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"_matrix/client/v3/join/{Uri.EscapeDataString(roomIdOrAlias)}", new JsonObject(), ct);
+
+    /// <summary>The room an alias points at, or null when the alias does not exist.</summary>
+    public async Task<string?> ResolveAliasAsync(string alias, CancellationToken ct)
+    {
+        try
+        {
+            return (await SendAsync(HttpMethod.Get, $"_matrix/client/v3/directory/room/{Uri.EscapeDataString(alias)}", null, ct))?["room_id"]?.GetValue<string>();
+        }
+        catch (MatrixException e) when (e.ErrCode == "M_NOT_FOUND")
+        {
+            return null;
+        }
+    }
+
+    public async Task DeleteAliasAsync(string alias, CancellationToken ct)
+    {
+        try
+        {
+            await SendAsync(HttpMethod.Delete, $"_matrix/client/v3/directory/room/{Uri.EscapeDataString(alias)}", null, ct);
+        }
+        catch (MatrixException e) when (e.ErrCode == "M_NOT_FOUND")
+        {
+        }
+    }
+
+    public async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken ct, AuthenticationHeaderValue? authorization = null)
     {
         var idempotent = method == HttpMethod.Get || method == HttpMethod.Put || method == HttpMethod.Delete;
         var request = $"{method} /{path.Split('?')[0]}";
         for (var attempt = 1; ; attempt++)
         {
             using var message = new HttpRequestMessage(method, path);
+            if (authorization is not null)
+            {
+                message.Headers.Authorization = authorization;
+            }
+
             if (body is not null)
             {
                 message.Content = JsonContent.Create(body, AppJsonContext.Default.JsonNode);

@@ -8,12 +8,19 @@ public static class MatrixExtensions
     public static IServiceCollection AddMatrixClient(this IServiceCollection services, AppConfig config)
     {
         services.AddSingleton<ClientTxnIds>();
-        services.AddHttpClient<MatrixClient>(http =>
+        // One client for the process: long-lived services use it, so its connections are recycled
+        // by lifetime rather than by a handler factory.
+        services.AddSingleton(sp =>
         {
-            http.BaseAddress = new Uri(config.Homeserver.Url.TrimEnd('/') + "/");
+            var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            {
+                BaseAddress = new Uri(config.Homeserver.Url.TrimEnd('/') + "/"),
+                Timeout = TimeSpan.FromSeconds(60),
+            };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", config.Appservice.AsToken);
-            http.Timeout = TimeSpan.FromSeconds(60);
+            return ActivatorUtilities.CreateInstance<MatrixClient>(sp, http);
         });
+        services.AddSingleton<SynapseAdmin>();
         services.AddHostedService<HomeserverPing>();
         return services;
     }

@@ -11,7 +11,8 @@ public sealed record DesiredRoom
     public required string ServerName { get; init; }
     public required string TenantId { get; init; }
     public required RoomKind Kind { get; init; }
-    public required string Name { get; init; }
+    /// <summary>The room's name; null leaves it alone (DMs).</summary>
+    public string? Name { get; init; }
     public string? Topic { get; init; }
     /// <summary>The managed alias (entity rooms), removed when the room is closed.</summary>
     public string? Alias { get; init; }

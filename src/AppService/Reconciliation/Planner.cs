@@ -27,7 +27,7 @@ public static class Planner
 
     private static void RoomDetails(DesiredRoom d, ObservedRoom o, List<RoomAction> actions)
     {
-        if (o.Name != d.Name)
+        if (d.Name is not null && o.Name != d.Name)
         {
             actions.Add(new SetState("m.room.name", "", new() { ["name"] = d.Name }, $"name '{d.Name}'"));
         }
@@ -73,9 +73,11 @@ public static class Planner
             }
         }
 
-        if (d.Closed && !o.IsClosed)
+        if (d.Closed != o.IsClosed)
         {
-            actions.Add(new SetState(RoomState.ClosedType, "", new() { ["closed"] = true }, "the OpenMeet entity was deleted"));
+            actions.Add(d.Closed
+                ? new SetState(RoomState.ClosedType, "", new() { ["closed"] = true }, "the OpenMeet entity was deleted")
+                : new SetState(RoomState.ClosedType, "", [], "the OpenMeet entity exists again"));
         }
     }
 

@@ -1,6 +1,7 @@
 using OpenMeet.AppService.Configuration;
+using OpenMeet.AppService.Hosting;
 
-namespace OpenMeet.AppService.Hosting;
+namespace OpenMeet.AppService.Internal;
 
 public static class InternalApi
 {

@@ -1,0 +1,189 @@
+using OpenMeet.AppService.Configuration;
+using OpenMeet.AppService.Hosting;
+using OpenMeet.AppService.Reconciliation;
+using OpenMeet.AppService.State;
+
+namespace OpenMeet.AppService.Internal;
+
+/// <summary>Events, groups and their members; and how each one's room stands.</summary>
+public static class EntityRoutes
+{
+    public static RouteGroupBuilder MapEntityRoutes(this RouteGroupBuilder api)
+    {
+        api.MapPut("/tenants/{tenantId}/{kind}/{slug}", PutEntity);
+        api.MapDelete("/tenants/{tenantId}/{kind}/{slug}", DeleteEntity);
+        api.MapPut("/tenants/{tenantId}/{kind}/{slug}/members/{userSlug}", PutMember);
+        api.MapDelete("/tenants/{tenantId}/{kind}/{slug}/members/{userSlug}", DeleteMember);
+        api.MapGet("/tenants/{tenantId}/{kind}/{slug}/room", GetRoom);
+        return api;
+    }
+
+    private static async Task<IResult> PutEntity(string tenantId, string kind, string slug, HttpRequest request,
+        Store store, ReconcileBacklog backlog, RoomAliases aliases)
+    {
+        if (Names.EntityKind(kind) is not { } roomKind || !kind.EndsWith('s'))
+        {
+            return UnknownKind(kind);
+        }
+
+        if (store.Tenants.FindById(tenantId) is null)
+        {
+            return TenantRoutes.UnknownTenant(tenantId);
+        }
+
+        if (!Names.IsValid(slug))
+        {
+            return TenantRoutes.BadName("slug", slug);
+        }
+
+        if (!aliases.Fits(tenantId, roomKind, slug))
+        {
+            return JsonBody.Invalid("slug", $"too long: the room alias would pass Matrix's {RoomAliases.MaxAliasBytes} bytes");
+        }
+
+        var (body, error) = await JsonBody.ReadAsync(request, AppJsonContext.Default.EntityBody);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (string.IsNullOrWhiteSpace(body!.Name))
+        {
+            return JsonBody.Invalid("name", "required, the room's name");
+        }
+
+        if (body.Visibility is not ("public" or "private"))
+        {
+            return JsonBody.Invalid("visibility", $"expected 'public' or 'private', got '{body.Visibility}'");
+        }
+
+        var key = Names.EntityKey(tenantId, roomKind, slug);
+        var room = store.Rooms.FindById(key) ?? new RoomDoc { Id = key, TenantId = tenantId, Kind = roomKind, Slug = slug };
+        room.Name = body.Name.Trim();
+        room.Topic = body.Topic;
+        room.Public = body.Visibility == "public";
+        room.Deleted = false;
+        room.UpdatedAt = DateTime.UtcNow;
+        store.Rooms.Upsert(room);
+        backlog.EnqueueSoon(key);
+        return TypedResults.Json(Reply(room, aliases), AppJsonContext.Default.EntityReply);
+    }
+
+    private static IResult DeleteEntity(string tenantId, string kind, string slug, Store store, ReconcileBacklog backlog, RoomAliases aliases)
+    {
+        if (Find(store, tenantId, kind, slug, out var room) is { } problem)
+        {
+            return problem;
+        }
+
+        room.Deleted = true;
+        room.UpdatedAt = DateTime.UtcNow;
+        store.Rooms.Update(room);
+        backlog.EnqueueSoon(room.Id);
+        return TypedResults.Json(Reply(room, aliases), AppJsonContext.Default.EntityReply);
+    }
+
+    private static async Task<IResult> PutMember(string tenantId, string kind, string slug, string userSlug, HttpRequest request,
+        Store store, ReconcileBacklog backlog)
+    {
+        if (Names.EntityKind(kind) is not { } roomKind || !kind.EndsWith('s'))
+        {
+            return UnknownKind(kind);
+        }
+
+        if (store.Tenants.FindById(tenantId) is null)
+        {
+            return TenantRoutes.UnknownTenant(tenantId);
+        }
+
+        if (!Names.IsValid(slug) || !Names.IsValid(userSlug))
+        {
+            return TenantRoutes.BadName(Names.IsValid(slug) ? "userSlug" : "slug", Names.IsValid(slug) ? userSlug : slug);
+        }
+
+        var (body, error) = await JsonBody.ReadAsync(request, AppJsonContext.Default.MemberBody);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var roles = roomKind == RoomKind.Event ? ConfigValidator.EventRoles : ConfigValidator.GroupRoles;
+        if (body!.Role is null || !roles.Contains(body.Role))
+        {
+            return Errors.Api(400, "unknown_role", $"role: '{body.Role}' is not a {Names.Word(roomKind)} role (expected one of {string.Join(", ", roles)})");
+        }
+
+        var userKey = Names.UserKey(tenantId, userSlug);
+        // A user PUT may still be on its way (ordering races are fine), but a slug known only in
+        // another tenant is a mistake: tenants never share rooms.
+        if (!store.Users.Exists(u => u.Id == userKey) && store.Users.FindOne(u => u.Slug == userSlug) is { } other)
+        {
+            return Errors.Api(409, "user_of_another_tenant", $"{userSlug} is a user of tenant {other.TenantId}, not of {tenantId}");
+        }
+
+        var roomKey = Names.EntityKey(tenantId, roomKind, slug);
+        var id = Names.MemberKey(roomKey, userSlug);
+        var member = store.Members.FindById(id);
+        if (member is null || member.Role != body.Role)
+        {
+            store.Members.Upsert(new MemberDoc
+            {
+                Id = id, RoomKey = roomKey, UserKey = userKey, UserSlug = userSlug, Role = body.Role, OptedOut = false, UpdatedAt = DateTime.UtcNow,
+            });
+        }
+
+        backlog.EnqueueSoon(roomKey);
+        return TypedResults.Json(new MemberReply(tenantId, Names.Word(roomKind), slug, userSlug, body.Role), AppJsonContext.Default.MemberReply);
+    }
+
+    private static IResult DeleteMember(string tenantId, string kind, string slug, string userSlug, Store store, ReconcileBacklog backlog)
+    {
+        if (Names.EntityKind(kind) is not { } roomKind || !kind.EndsWith('s'))
+        {
+            return UnknownKind(kind);
+        }
+
+        var roomKey = Names.EntityKey(tenantId, roomKind, slug);
+        if (!store.Members.Delete(Names.MemberKey(roomKey, userSlug)))
+        {
+            return Errors.Api(404, "unknown_member", $"{userSlug} is not a member of {Names.Word(roomKind)} {slug} in tenant {tenantId}");
+        }
+
+        backlog.EnqueueSoon(roomKey);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> GetRoom(string tenantId, string kind, string slug, Store store, Reconciler reconciler,
+        RoomAliases aliases, CancellationToken ct)
+    {
+        if (Find(store, tenantId, kind, slug, out var room) is { } problem)
+        {
+            return problem;
+        }
+
+        return TypedResults.Json(await RoomReports.BuildAsync(room, reconciler, aliases, ct), AppJsonContext.Default.RoomReport);
+    }
+
+    public static IResult? Find(Store store, string tenantId, string kind, string slug, out RoomDoc room)
+    {
+        room = null!;
+        if (Names.EntityKind(kind) is not { } roomKind || !kind.EndsWith('s'))
+        {
+            return UnknownKind(kind);
+        }
+
+        if (store.Rooms.FindById(Names.EntityKey(tenantId, roomKind, slug)) is not { } found)
+        {
+            return Errors.Api(404, "unknown_entity", $"tenant {tenantId} has no {Names.Word(roomKind)} '{slug}'");
+        }
+
+        room = found;
+        return null;
+    }
+
+    private static IResult UnknownKind(string kind) =>
+        Errors.Api(404, "not_found", $"'{kind}' is not a kind of entity: expected events or groups");
+
+    private static EntityReply Reply(RoomDoc r, RoomAliases aliases) =>
+        new(r.TenantId, Names.Word(r.Kind), r.Slug, r.Name, r.Public ? "public" : "private", r.Topic, aliases.For(r.TenantId, r.Kind, r.Slug), r.Deleted);
+}

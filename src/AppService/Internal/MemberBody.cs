@@ -1,0 +1,3 @@
+namespace OpenMeet.AppService.Internal;
+
+public sealed record MemberBody(string? Role);

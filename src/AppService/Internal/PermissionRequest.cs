@@ -1,0 +1,3 @@
+namespace OpenMeet.AppService.Internal;
+
+public sealed record PermissionRequest(string? RoomId, string? UserSlug, int? PowerLevel, string? TenantId);

@@ -1,0 +1,3 @@
+namespace OpenMeet.AppService.Internal;
+
+public sealed record ReconcileRequest(string? TenantId, string? EntityType, string? EntitySlug, bool? DryRun);

@@ -1,0 +1,3 @@
+namespace OpenMeet.AppService.Internal;
+
+public sealed record RoomRequest(string? EntityType, string? EntitySlug, string? CreatorSlug, string? TenantId);

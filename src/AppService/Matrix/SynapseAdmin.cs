@@ -1,0 +1,31 @@
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using OpenMeet.AppService.Configuration;
+
+namespace OpenMeet.AppService.Matrix;
+
+/// <summary>
+/// Synapse's admin API, with the token of a server admin outside our namespace (Synapse will not let
+/// an exclusive appservice user be made admin). Same error and retry rules as <see cref="MatrixClient"/>.
+/// </summary>
+public sealed class SynapseAdmin(MatrixClient matrix, AppConfig config)
+{
+    public bool Configured => config.Homeserver.AdminToken.Length > 0;
+
+    /// <summary>Creates the account, or updates it: idempotent.</summary>
+    public Task PutUserAsync(string userId, JsonObject body, CancellationToken ct) =>
+        SendAsync(HttpMethod.Put, $"_synapse/admin/v2/users/{Uri.EscapeDataString(userId)}", body, ct);
+
+    public Task ForceJoinAsync(string roomId, string userId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"_synapse/admin/v1/join/{Uri.EscapeDataString(roomId)}", new JsonObject { ["user_id"] = userId }, ct);
+
+    public Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken ct)
+    {
+        if (!Configured)
+        {
+            throw new InvalidOperationException("homeserver.admin_token is not set: the Synapse admin API is needed for this");
+        }
+
+        return matrix.SendAsync(method, path, body, ct, new AuthenticationHeaderValue("Bearer", config.Homeserver.AdminToken));
+    }
+}

@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OpenMeet.AppService.Matrix;
+using OpenMeet.AppService.State;
+using OpenMeet.AppService.Transactions;
+
+namespace OpenMeet.AppService.Reconciliation;
+
+/// <summary>
+/// The observed state of managed rooms, kept from Synapse's transactions instead of read back for
+/// every reconcile. Our own writes are applied as they succeed (so echoes carry nothing new and are
+/// not applied: an echo can be older than a later write of ours); changes by anyone else update the
+/// room and mark it for reconciliation, which is how manual changes are undone.
+/// </summary>
+public sealed class ObservedRooms(MatrixClient matrix, Store store, ReconcileBacklog queue) : IEventConsumer
+{
+    private readonly ConcurrentDictionary<string, ObservedRoom> rooms = new(StringComparer.Ordinal);
+
+    public async Task<ObservedRoom> GetAsync(string roomId, CancellationToken ct)
+    {
+        if (rooms.TryGetValue(roomId, out var room))
+        {
+            return room;
+        }
+
+        room = ObservedRoom.Empty(roomId);
+        foreach (var e in await matrix.GetStateAsync(roomId, ct))
+        {
+            if (e is JsonObject ev && Tracked(ev) is var (type, stateKey, content))
+            {
+                room = room.With(type, stateKey, content);
+            }
+        }
+
+        return rooms.GetOrAdd(roomId, room);
+    }
+
+    /// <summary>Our action succeeded: apply it to the latest cached state (which may have moved on since
+    /// the plan was made), never replace that state with the planner's snapshot.</summary>
+    public void Applied(string roomId, RoomAction action) => Update(roomId, latest => latest.Apply(action));
+
+    // Compare-and-swap on the cached room; a room that is not cached is read whole when next needed.
+    private void Update(string roomId, Func<ObservedRoom, ObservedRoom> change)
+    {
+        while (rooms.TryGetValue(roomId, out var latest))
+        {
+            if (rooms.TryUpdate(roomId, change(latest), latest))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Forget a room's state: the next reconcile reads it from Synapse.</summary>
+    public void Invalidate(string roomId) => rooms.TryRemove(roomId, out _);
+
+    public bool Wants(MatrixEvent e) =>
+        e is { IsState: true, RoomId: not null } && ObservedRoom.TrackedTypes.Contains(e.Type);
+
+    public ValueTask HandleAsync(MatrixEvent e, CancellationToken cancellationToken)
+    {
+        if (e.IsEcho)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var room = store.Rooms.FindOne(r => r.RoomId == e.RoomId);
+        if (room is null)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var content = e.Content.ValueKind == JsonValueKind.Object ? (JsonObject)JsonNode.Parse(e.Content.GetRawText())! : [];
+        var slim = Slim(e.Type, e.Sender, content);
+        Update(e.RoomId!, latest => latest.With(e.Type, e.StateKey!, slim));
+
+        if (e.Type == "m.room.member")
+        {
+            NoteOwnMembershipChoice(room, e.StateKey!, e.Sender, ObservedRoom.Text(content, "membership"));
+        }
+
+        queue.Enqueue(room.Id);
+        return ValueTask.CompletedTask;
+    }
+
+    // Someone who leaves (or declines) on their own is not invited again until OpenMeet changes their
+    // membership; someone who comes back on their own is a member again.
+    private void NoteOwnMembershipChoice(RoomDoc room, string userId, string? sender, string? membership)
+    {
+        if (sender != userId || membership is not ("leave" or "join"))
+        {
+            return;
+        }
+
+        var user = store.Users.FindOne(u => u.UserId == userId);
+        if (user is null)
+        {
+            return;
+        }
+
+        var member = store.Members.FindById(Names.MemberKey(room.Id, user.Slug));
+        if (member is not null && member.OptedOut != (membership == "leave"))
+        {
+            member.OptedOut = membership == "leave";
+            store.Members.Update(member);
+        }
+    }
+
+    private static (string Type, string StateKey, JsonObject Content)? Tracked(JsonObject e)
+    {
+        var type = ObservedRoom.Text(e, "type");
+        var stateKey = ObservedRoom.Text(e, "state_key");
+        if (type is null || stateKey is null || !ObservedRoom.TrackedTypes.Contains(type))
+        {
+            return null;
+        }
+
+        return (type, stateKey, Slim(type, ObservedRoom.Text(e, "sender"), e["content"] as JsonObject ?? []));
+    }
+
+    // Only what the planner reads is kept: a membership, not a member's profile.
+    private static JsonObject Slim(string type, string? sender, JsonObject content) => type switch
+    {
+        "m.room.member" => new JsonObject { ["membership"] = ObservedRoom.Text(content, "membership") ?? "leave" },
+        "m.room.create" => WithSender((JsonObject)content.DeepClone(), sender),
+        _ => (JsonObject)content.DeepClone(),
+    };
+
+    private static JsonObject WithSender(JsonObject content, string? sender)
+    {
+        content[RoomState.SenderKey] = sender;
+        return content;
+    }
+}

@@ -1,0 +1,293 @@
+using System.Collections.Concurrent;
+using OpenMeet.AppService.Configuration;
+using OpenMeet.AppService.Matrix;
+using OpenMeet.AppService.State;
+
+namespace OpenMeet.AppService.Reconciliation;
+
+/// <summary>
+/// The controller: takes keys from the backlog, a bounded number at a time and each key by one worker,
+/// compares OpenMeet's wish with the room and applies the plan. Failures are retried with backoff (a
+/// 429 is waited out by the client). Every room is reconciled at start, so a restart loses nothing.
+/// </summary>
+public sealed partial class Reconciler(
+    ReconcileBacklog backlog,
+    Store store,
+    ObservedRooms observed,
+    DesiredRooms desiredRooms,
+    MatrixClient matrix,
+    SynapseAdmin admin,
+    RoomAliases aliases,
+    AppConfig config,
+    ILogger<Reconciler> logger) : BackgroundService
+{
+    public const string UserKeyPrefix = "user:";
+    private readonly ConcurrentDictionary<string, int> attempts = new(StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        foreach (var room in store.Rooms.FindAll().OrderBy(r => r.Kind != RoomKind.Space))
+        {
+            backlog.Enqueue(room.Id);
+        }
+
+        foreach (var user in store.Users.Find(u => u.Handle != null))
+        {
+            backlog.Enqueue(UserKeyPrefix + user.Id);
+        }
+
+        var workers = Enumerable.Range(0, config.Reconciler.Parallelism).Select(_ => WorkAsync(stoppingToken)).ToList();
+        workers.Add(PromoteRetriesAsync(stoppingToken));
+        await Task.WhenAll(workers);
+    }
+
+    private async Task PromoteRetriesAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
+        while (await timer.WaitForNextTickAsync(ct))
+        {
+            backlog.PromoteDue();
+        }
+    }
+
+    private async Task WorkAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            var key = await backlog.TakeAsync(ct);
+            try
+            {
+                if (key.StartsWith(UserKeyPrefix, StringComparison.Ordinal))
+                {
+                    await ProvisionAsync(key[UserKeyPrefix.Length..], ct);
+                }
+                else
+                {
+                    await ReconcileRoomAsync(key, ct);
+                }
+
+                attempts.TryRemove(key, out _);
+            }
+            catch (WaitingException e)
+            {
+                LogWaiting(key, e.Message);
+                backlog.EnqueueAfter(key, TimeSpan.FromMilliseconds(250));
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                var attempt = attempts.AddOrUpdate(key, 1, (_, n) => n + 1);
+                var delay = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, attempt - 1), 300));
+                LogFailed(key, attempt, delay.TotalSeconds, e.Message);
+                RecordFailure(key, e.Message);
+                backlog.EnqueueAfter(key, delay);
+            }
+            finally
+            {
+                backlog.Done(key);
+            }
+        }
+    }
+
+    private async Task ReconcileRoomAsync(string key, CancellationToken ct)
+    {
+        if (store.Rooms.FindById(key) is not { } room || store.Tenants.FindById(room.TenantId) is not { } tenant)
+        {
+            return;
+        }
+
+        string? spaceRoomId = null;
+        if (room.Kind is RoomKind.Event or RoomKind.Group)
+        {
+            spaceRoomId = store.Rooms.FindById(Names.SpaceKey(room.TenantId))?.RoomId;
+            if (spaceRoomId is null)
+            {
+                backlog.Enqueue(Names.SpaceKey(room.TenantId));
+                throw new WaitingException($"the space of tenant {room.TenantId}");
+            }
+        }
+
+        if (room.RoomId is null)
+        {
+            if (room.Deleted)
+            {
+                Save(room, RoomStatus.Closed, null);
+                return;
+            }
+
+            await CreateAsync(room, tenant, spaceRoomId, ct);
+        }
+
+        var current = await observed.GetAsync(room.RoomId!, ct);
+        var desired = desiredRooms.Build(room, tenant, spaceRoomId, current);
+        var plan = Planner.Plan(desired, current);
+        foreach (var action in plan.Actions)
+        {
+            try
+            {
+                await ApplyAsync(room.RoomId!, action, ct);
+            }
+            catch
+            {
+                observed.Invalidate(room.RoomId!);
+                throw;
+            }
+
+            observed.Applied(room.RoomId!, action);
+        }
+
+        if (plan.Actions.Count > 0)
+        {
+            LogApplied(key, room.RoomId!, plan.Actions.Count);
+        }
+
+        Save(room, room.Deleted ? RoomStatus.Closed : RoomStatus.Ready, plan.Unfixable.Count > 0 ? string.Join("; ", plan.Unfixable) : null);
+        if (room.Kind is RoomKind.Event or RoomKind.Group && plan.Actions.Any(a => a is SetState { Type: RoomState.ClosedType }))
+        {
+            backlog.Enqueue(Names.SpaceKey(room.TenantId));
+        }
+    }
+
+    /// <summary>What a reconcile of this room would do now, without doing it.</summary>
+    public async Task<(DesiredRoom? Desired, ObservedRoom? Observed, Plan Plan)> PreviewAsync(RoomDoc room, CancellationToken ct)
+    {
+        if (store.Tenants.FindById(room.TenantId) is not { } tenant)
+        {
+            return (null, null, new Plan([], [$"tenant {room.TenantId} is unknown"]));
+        }
+
+        var spaceRoomId = room.Kind is RoomKind.Event or RoomKind.Group ? store.Rooms.FindById(Names.SpaceKey(room.TenantId))?.RoomId : null;
+        if (room.RoomId is null)
+        {
+            var wanted = desiredRooms.Build(room, tenant, spaceRoomId, ObservedRoom.Empty(""));
+            return (wanted, null, new Plan(room.Deleted ? [] : [new CreateRoom(room.Id)], []));
+        }
+
+        var current = await observed.GetAsync(room.RoomId, ct);
+        var desired = desiredRooms.Build(room, tenant, spaceRoomId, current);
+        return (desired, current, Planner.Plan(desired, current));
+    }
+
+    /// <summary>Reconciles the room of <paramref name="key"/> soon and waits until it exists in Matrix and
+    /// its first reconcile has run.</summary>
+    public async Task<string?> EnsureRoomAsync(string key, TimeSpan timeout, CancellationToken ct)
+    {
+        backlog.Enqueue(key);
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (store.Rooms.FindById(key) is { RoomId: { } roomId, Status: not RoomStatus.Pending })
+            {
+                return roomId;
+            }
+
+            await Task.Delay(50, ct);
+        }
+
+        return null;
+    }
+
+    private async Task CreateAsync(RoomDoc room, TenantDoc tenant, string? spaceRoomId, CancellationToken ct)
+    {
+        var desired = desiredRooms.Build(room, tenant, spaceRoomId, ObservedRoom.Empty(""));
+        string roomId;
+        try
+        {
+            roomId = await matrix.CreateRoomAsync(RoomCreation.Request(desired, aliases, room, config.Reconciler.Encryption), ct);
+        }
+        catch (MatrixException e) when (e.ErrCode == "M_ROOM_IN_USE" && desired.Alias is not null)
+        {
+            // An earlier attempt created the room but did not live to record it.
+            roomId = await matrix.ResolveAliasAsync(desired.Alias, ct)
+                ?? throw new InvalidOperationException($"the alias {desired.Alias} is taken but points nowhere", e);
+        }
+
+        room.RoomId = roomId;
+        room.UpdatedAt = DateTime.UtcNow;
+        store.Rooms.Update(room);
+        LogCreated(room.Id, roomId);
+        if (room.Kind is RoomKind.Event or RoomKind.Group)
+        {
+            backlog.Enqueue(Names.SpaceKey(room.TenantId));
+        }
+    }
+
+    private Task ApplyAsync(string roomId, RoomAction action, CancellationToken ct) => action switch
+    {
+        SetState s => matrix.SetStateAsync(roomId, s.Type, s.StateKey, s.Content, ct),
+        Invite i => matrix.InviteAsync(roomId, i.UserId, ct),
+        ForceJoin j => admin.ForceJoinAsync(roomId, j.UserId, ct),
+        JoinBot => matrix.JoinAsync(roomId, ct),
+        Kick k => matrix.KickAsync(roomId, k.UserId, k.Reason, ct),
+        RemoveAlias a => matrix.DeleteAliasAsync(a.Alias, ct),
+        _ => throw new InvalidOperationException($"no way to apply {action}"),
+    };
+
+    /// <summary>Creates or updates the Matrix account of a user with a handle, then reconciles their rooms.</summary>
+    private async Task ProvisionAsync(string userKey, CancellationToken ct)
+    {
+        if (store.Users.FindById(userKey) is not { Handle: not null } user || user.Revoked)
+        {
+            return;
+        }
+
+        var userId = $"@{user.Handle}:{config.Homeserver.ServerName}";
+        if (user.UserId == userId && user.ProvisionedName == user.Name)
+        {
+            return;
+        }
+
+        await admin.PutUserAsync(userId, new() { ["displayname"] = user.Name }, ct);
+        var isNew = user.UserId is null;
+        user.UserId = userId;
+        user.ProvisionedName = user.Name;
+        store.Users.Update(user);
+        LogProvisioned(userKey, userId);
+        if (isNew)
+        {
+            backlog.Enqueue(Names.SpaceKey(user.TenantId));
+            foreach (var member in store.Members.Find(m => m.UserKey == userKey))
+            {
+                backlog.Enqueue(member.RoomKey);
+            }
+
+            foreach (var dm in store.Rooms.Find(r => r.TenantId == user.TenantId && r.Kind == RoomKind.Dm).Where(r => r.DmUsers.Contains(user.Slug)))
+            {
+                backlog.Enqueue(dm.Id);
+            }
+        }
+    }
+
+    private void Save(RoomDoc room, RoomStatus status, string? problem)
+    {
+        room.Status = status;
+        room.LastReconciledAt = DateTime.UtcNow;
+        room.LastError = problem;
+        store.Rooms.Update(room);
+    }
+
+    private void RecordFailure(string key, string message)
+    {
+        if (store.Rooms.FindById(key) is { } room)
+        {
+            room.LastError = message;
+            room.Status = RoomStatus.Failed;
+
+            store.Rooms.Update(room);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created room {RoomId} for {Key}")]
+    private partial void LogCreated(string key, string roomId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reconciled {Key} ({RoomId}): {Actions} actions")]
+    private partial void LogApplied(string key, string roomId, int actions);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Provisioned {UserKey} as {UserId}")]
+    private partial void LogProvisioned(string userKey, string userId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Key} waits for {What}")]
+    private partial void LogWaiting(string key, string what);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconciling {Key} failed (attempt {Attempt}), retrying in {Seconds} s: {Reason}")]
+    private partial void LogFailed(string key, int attempt, double seconds, string reason);
+}

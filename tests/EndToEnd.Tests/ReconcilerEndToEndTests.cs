@@ -1,0 +1,252 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace OpenMeet.EndToEnd.Tests;
+
+[Collection(nameof(LiveStackFixture))]
+public sealed class ReconcilerEndToEndTests(LiveStackFixture stack)
+{
+    private readonly OpenMeet om = new(stack);
+
+    private sealed record Tenant(string Id, string[] Users, string[] Handles, string Event, string Group);
+
+    /// <summary>A tenant with an event, a group and ten users; user 0 hosts the event and owns the group.</summary>
+    private async Task<Tenant> NewTenantAsync(string name, int users = 10)
+    {
+        var id = $"e2e{OpenMeet.Run}{name}{Guid.NewGuid().ToString("N")[..4]}";
+        await om.PutAsync($"tenants/{id}", new { name = $"Tenant {name}" });
+        var slugs = Enumerable.Range(0, users).Select(i => $"user-{i}").ToArray();
+        var handles = slugs.Select(s => $"{id}.{s}").ToArray();
+        for (var i = 0; i < users; i++)
+        {
+            await om.PutAsync($"tenants/{id}/users/{slugs[i]}", new { name = $"Person {i} of {name}", handle = handles[i] });
+        }
+
+        await om.PutAsync($"tenants/{id}/events/summer-party", new { name = "Summer party", visibility = "private", topic = "Bring snacks" });
+        await om.PutAsync($"tenants/{id}/groups/hikers", new { name = "Hikers", visibility = "public" });
+        string[] eventRoles = ["host", "moderator", "speaker", "participant", "guest"];
+        for (var i = 0; i < users; i++)
+        {
+            await om.PutAsync($"tenants/{id}/events/summer-party/members/{slugs[i]}", new { role = eventRoles[Math.Min(i, 4)] });
+            if (i % 2 == 0)
+            {
+                await om.PutAsync($"tenants/{id}/groups/hikers/members/{slugs[i]}", new { role = i == 0 ? "owner" : "member" });
+            }
+        }
+
+        return new Tenant(id, slugs, handles, "summer-party", "hikers");
+    }
+
+    [Fact]
+    public async Task TenantWithAnEventAGroupAndTenUsersConverges()
+    {
+        var t = await NewTenantAsync("a");
+
+        var eventRoom = await om.ConvergedAsync(t.Id, "events", t.Event);
+        var groupRoom = await om.ConvergedAsync(t.Id, "groups", t.Group);
+
+        var eventId = eventRoom.GetProperty("roomId").GetString()!;
+        var state = await om.StateAsync(eventId);
+        state[("m.room.create", "")].GetProperty("room_version").GetString().Should().Be("12");
+        state[("m.room.name", "")].GetProperty("name").GetString().Should().Be("Summer party");
+        state[("m.room.topic", "")].GetProperty("topic").GetString().Should().Be("Bring snacks");
+        state[("m.room.history_visibility", "")].GetProperty("history_visibility").GetString().Should().Be("shared");
+        state[("m.room.guest_access", "")].GetProperty("guest_access").GetString().Should().Be("forbidden");
+        state[("m.room.join_rules", "")].GetProperty("join_rule").GetString().Should().Be("invite", "the event is private");
+        state.Should().NotContainKey(("m.room.encryption", ""), "event rooms are not encrypted by default");
+        var alias = eventRoom.GetProperty("alias").GetString()!;
+        state[("m.room.canonical_alias", "")].GetProperty("alias").GetString().Should().Be(alias);
+        (await stack.Synapse(stack["ADMIN_ACCESS_TOKEN"]).GetJsonAsync($"_matrix/client/v3/directory/room/{Uri.EscapeDataString(alias)}"))
+            .GetProperty("room_id").GetString().Should().Be(eventId);
+
+        var members = OpenMeet.Members(state);
+        members[$"@openmeet-bot:{om.ServerName}"].Should().Be("join");
+        members.Where(m => !m.Key.StartsWith("@openmeet-bot", StringComparison.Ordinal)).Should()
+            .BeEquivalentTo(t.Handles.ToDictionary(om.UserId, _ => "invite"), "exactly the ten members are invited");
+        OpenMeet.Levels(state).Should().BeEquivalentTo(new Dictionary<string, int>
+        {
+            [om.UserId(t.Handles[0])] = 100,
+            [om.UserId(t.Handles[1])] = 50,
+            [om.UserId(t.Handles[2])] = 25,
+        }, "host 100, moderator 50, speaker 25, the rest at the default 0; the bot is the v12 creator");
+
+        var groupState = await om.StateAsync(groupRoom.GetProperty("roomId").GetString()!);
+        var space = await SpaceOfAsync(t.Id);
+        groupState[("m.room.join_rules", "")].GetProperty("join_rule").GetString().Should().Be("restricted", "the group is public to the tenant");
+        groupState[("m.room.join_rules", "")].GetProperty("allow")[0].GetProperty("room_id").GetString().Should().Be(space);
+        OpenMeet.Members(groupState).Keys.Where(k => !k.StartsWith("@openmeet-bot", StringComparison.Ordinal))
+            .Should().BeEquivalentTo(t.Handles.Where((_, i) => i % 2 == 0).Select(om.UserId));
+        OpenMeet.Levels(groupState).Should().BeEquivalentTo(new Dictionary<string, int> { [om.UserId(t.Handles[0])] = 100 });
+
+        var spaceState = await om.StateAsync(space);
+        spaceState[("m.room.create", "")].GetProperty("type").GetString().Should().Be("m.space");
+        spaceState.Keys.Where(k => k.Item1 == "m.space.child").Select(k => k.Item2)
+            .Should().BeEquivalentTo([eventId, groupRoom.GetProperty("roomId").GetString()!]);
+        OpenMeet.Members(spaceState).Keys.Where(k => !k.StartsWith("@openmeet-bot", StringComparison.Ordinal))
+            .Should().BeEquivalentTo(t.Handles.Select(om.UserId), "every person of the tenant is in its space");
+        state.Should().ContainKey(("m.space.parent", space));
+    }
+
+    [Fact]
+    public async Task RoleChangesOfSeveralPeopleBecomeExactlyOnePowerLevelWrite()
+    {
+        var t = await NewTenantAsync("roles");
+        var roomId = (await om.ConvergedAsync(t.Id, "events", t.Event)).GetProperty("roomId").GetString()!;
+        await om.ConvergedAsync(t.Id, "groups", t.Group);
+        await Task.Delay(500);
+        var offset = om.SynapseLogLength();
+
+        await om.PutAsync($"tenants/{t.Id}/events/{t.Event}/members/{t.Users[3]}", new { role = "moderator" });
+        await om.PutAsync($"tenants/{t.Id}/events/{t.Event}/members/{t.Users[4]}", new { role = "speaker" });
+        await om.PutAsync($"tenants/{t.Id}/events/{t.Event}/members/{t.Users[1]}", new { role = "participant" });
+        await Matrix.EventuallyAsync(async () =>
+        {
+            var levels = OpenMeet.Levels(await om.StateAsync(roomId));
+            return levels.GetValueOrDefault(om.UserId(t.Handles[3])) == 50 && levels.GetValueOrDefault(om.UserId(t.Handles[4])) == 25
+                && !levels.ContainsKey(om.UserId(t.Handles[1])) ? levels : null;
+        }, "the new roles in Synapse's power levels");
+        await om.ConvergedAsync(t.Id, "events", t.Event);
+        await Task.Delay(1000);
+
+        var writes = om.ServiceWritesSince(offset);
+        writes.Should().ContainSingle("three role changes in one room are one power-level event (writes: {0})", string.Join("\n", writes))
+            .Which.Should().Contain("/state/m.room.power_levels");
+    }
+
+    [Fact]
+    public async Task SecondReconcileOfAConvergedTenantWritesNothing()
+    {
+        var t = await NewTenantAsync("idle", users: 4);
+        await om.ConvergedAsync(t.Id, "events", t.Event);
+        await om.ConvergedAsync(t.Id, "groups", t.Group);
+        await Task.Delay(1000);
+        var before = await om.RoomAsync(t.Id, "events", t.Event);
+        var offset = om.SynapseLogLength();
+
+        var reply = await om.PostAsync("reconcile", new { tenantId = t.Id });
+
+        reply.GetProperty("actions").GetInt32().Should().Be(0);
+        await Matrix.EventuallyAsync(async () =>
+        {
+            var room = await om.RoomAsync(t.Id, "events", t.Event);
+            return room.GetProperty("lastReconciledAt").GetDateTime() > before.GetProperty("lastReconciledAt").GetDateTime() ? room.ToString() : null;
+        }, "the reconcile running");
+        await Task.Delay(1000);
+        om.ServiceWritesSince(offset).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task ManualPowerLevelChangeAndInviteOfANonMemberAreUndone()
+    {
+        var t = await NewTenantAsync("manual", users: 4);
+        var roomId = (await om.ConvergedAsync(t.Id, "events", t.Event)).GetProperty("roomId").GetString()!;
+        var outsider = await NewTenantAsync("outsider", users: 1);
+        var host = await om.ActAsAsync(om.UserId(t.Handles[0]));
+        var room = Uri.EscapeDataString(roomId);
+        await host.PostJsonAsync($"_matrix/client/v3/join/{room}", new { });
+
+        var levels = (await host.GetJsonAsync($"_matrix/client/v3/rooms/{room}/state/m.room.power_levels")).ToString();
+        var changed = System.Text.Json.Nodes.JsonNode.Parse(levels)!.AsObject();
+        changed["users"]![om.UserId(t.Handles[3])] = 100;
+        await host.PutJsonAsync($"_matrix/client/v3/rooms/{room}/state/m.room.power_levels", changed);
+        await host.PostJsonAsync($"_matrix/client/v3/rooms/{room}/invite", new { user_id = om.UserId(outsider.Handles[0]) });
+
+        await Matrix.EventuallyAsync(async () =>
+        {
+            var state = await om.StateAsync(roomId);
+            return !OpenMeet.Levels(state).ContainsKey(om.UserId(t.Handles[3]))
+                && OpenMeet.Members(state)[om.UserId(outsider.Handles[0])] == "leave" ? state : null;
+        }, "the manual changes being undone", seconds: 20);
+    }
+
+    [Fact]
+    public async Task PersonOfAnotherTenantNeverGetsIntoARoomOfThisTenant()
+    {
+        var a = await NewTenantAsync("iso-a", users: 2);
+        var b = await NewTenantAsync("iso-b", users: 2);
+        var roomA = (await om.ConvergedAsync(a.Id, "groups", a.Group)).GetProperty("roomId").GetString()!;
+
+        // OpenMeet cannot add B's user to A's group: the slug is not a user of A.
+        var onlyInB = $"only-in-b-{Guid.NewGuid():N}";
+        var early = await om.Api.PutAsJsonAsync($"internal/tenants/{a.Id}/groups/{a.Group}/members/{onlyInB}", new { role = "member" });
+        await om.DeleteAsync($"tenants/{a.Id}/groups/{a.Group}/members/{onlyInB}");
+        await om.PutAsync($"tenants/{b.Id}/users/{onlyInB}", new { name = "Only in B" });
+        var refused = await om.Api.PutAsJsonAsync($"internal/tenants/{a.Id}/groups/{a.Group}/members/{onlyInB}", new { role = "member" });
+        refused.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString().Should().Be("user_of_another_tenant");
+        early.StatusCode.Should().Be(HttpStatusCode.OK, "before B's user existed this was an early membership of A's own user");
+
+        // Synapse will not let B's user join A's public group: it is open to A's space only.
+        var bUser = await om.ActAsAsync(om.UserId(b.Handles[0]));
+        var join = await bUser.PostAsJsonAsync($"_matrix/client/v3/join/{Uri.EscapeDataString(roomA)}", new { });
+        join.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+
+        // And if A's owner invites B's user by hand, the service removes them.
+        var owner = await om.ActAsAsync(om.UserId(a.Handles[0]));
+        await owner.PostJsonAsync($"_matrix/client/v3/join/{Uri.EscapeDataString(roomA)}", new { });
+        await owner.PostJsonAsync($"_matrix/client/v3/rooms/{Uri.EscapeDataString(roomA)}/invite", new { user_id = om.UserId(b.Handles[0]) });
+        await Matrix.EventuallyAsync(async () =>
+            OpenMeet.Members(await om.StateAsync(roomA)).GetValueOrDefault(om.UserId(b.Handles[0])) == "leave" ? "gone" : null,
+            "B's user being removed from A's room", seconds: 20);
+    }
+
+    [Fact]
+    public async Task DeletingAnEventClosesItsRoom()
+    {
+        var t = await NewTenantAsync("close", users: 3);
+        var report = await om.ConvergedAsync(t.Id, "events", t.Event);
+        var roomId = report.GetProperty("roomId").GetString()!;
+        var alias = report.GetProperty("alias").GetString()!;
+        var member = await om.ActAsAsync(om.UserId(t.Handles[1]));
+        await member.PostJsonAsync($"_matrix/client/v3/join/{Uri.EscapeDataString(roomId)}", new { });
+
+        await om.DeleteAsync($"tenants/{t.Id}/events/{t.Event}");
+
+        var closed = await om.ConvergedAsync(t.Id, "events", t.Event);
+        closed.GetProperty("state").GetString().Should().Be("closed");
+        var state = await om.StateAsync(roomId);
+        OpenMeet.Members(state).Where(m => m.Value is "join" or "invite").Select(m => m.Key)
+            .Should().BeEquivalentTo([$"@openmeet-bot:{om.ServerName}"]);
+        state[("net.openmeet.room.closed", "")].GetProperty("closed").GetBoolean().Should().BeTrue();
+        state[("m.room.canonical_alias", "")].TryGetProperty("alias", out _).Should().BeFalse();
+        var lookup = await stack.Synapse(stack["ADMIN_ACCESS_TOKEN"]).GetAsync($"_matrix/client/v3/directory/room/{Uri.EscapeDataString(alias)}");
+        lookup.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        var spaceState = await om.StateAsync(await SpaceOfAsync(t.Id));
+        await Matrix.EventuallyAsync(async () =>
+            (await om.StateAsync(await SpaceOfAsync(t.Id))).TryGetValue(("m.space.child", roomId), out var child) && !child.EnumerateObject().Any() ? "gone" : null,
+            "the closed room leaving the space");
+    }
+
+    [Fact]
+    public async Task RestartingTheServiceMidWayConvergesToTheSameResult()
+    {
+        var t = await NewTenantAsync("restart");
+        using (var service = System.Diagnostics.Process.GetProcessById(int.Parse(stack["APPSERVICE_PID"], System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            service.Kill();
+            await service.WaitForExitAsync();
+        }
+
+        await LiveStackFixture.Script("up", TimeSpan.FromMinutes(5));
+        await stack.ReadEnvAsync();
+
+        var eventRoom = await om.ConvergedAsync(t.Id, "events", t.Event);
+        var state = await om.StateAsync(eventRoom.GetProperty("roomId").GetString()!);
+        OpenMeet.Members(state).Keys.Where(k => !k.StartsWith("@openmeet-bot", StringComparison.Ordinal))
+            .Should().BeEquivalentTo(t.Handles.Select(om.UserId));
+        OpenMeet.Levels(state).Should().HaveCount(3);
+        await om.ConvergedAsync(t.Id, "groups", t.Group);
+        var rooms = (await om.PostAsync("reconcile", new { tenantId = t.Id, dryRun = true })).GetProperty("plan").EnumerateArray()
+            .Select(r => r.GetProperty("roomId").GetString()).ToList();
+        rooms.Should().HaveCount(3, "one space, one event room and one group room: nothing created twice");
+        rooms.Should().OnlyHaveUniqueItems().And.NotContainNulls();
+    }
+
+    private async Task<string> SpaceOfAsync(string tenant)
+    {
+        var plan = await om.PostAsync("reconcile", new { tenantId = tenant, dryRun = true });
+        return plan.GetProperty("plan").EnumerateArray().Single(r => r.GetProperty("key").GetString() == $"{tenant}/space")
+            .GetProperty("roomId").GetString()!;
+    }
+}
