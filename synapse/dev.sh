@@ -416,6 +416,16 @@ cmd_up() {
   local service_up=false synapse_up=false
   pid_of appservice >/dev/null && http_ok "$APPSERVICE_URL/health" && service_up=true
   pid_of synapse >/dev/null && http_ok "$HOMESERVER_URL/health" && synapse_up=true
+  # Always build (seconds when nothing changed): a running service from older sources is
+  # replaced, so tests run the code in the checkout.
+  local built
+  built=$(stat -c %Y "$DEV/bin/OpenMeet.AppService.dll" 2>/dev/null || echo none)
+  build_service
+  if $service_up && [[ $(stat -c %Y "$DEV/bin/OpenMeet.AppService.dll") != "$built" ]]; then
+    say "the sources changed: restarting the appservice"
+    stop_daemon appservice
+    service_up=false
+  fi
   if $service_up && $synapse_up; then
     say "the stack already runs"
   else
@@ -427,7 +437,6 @@ cmd_up() {
     mount_chroot
     ensure_secrets
     if ! $service_up; then
-      build_service
       write_appservice_config
       generate_registration
       start_appservice
