@@ -243,6 +243,95 @@ public sealed class ReconcilerEndToEndTests(LiveStackFixture stack)
         rooms.Should().OnlyHaveUniqueItems().And.NotContainNulls();
     }
 
+    [Fact]
+    public async Task AliasLookupCreatesTheRoomOfAnEntityOnDemand()
+    {
+        var t = await NewTenantAsync("alias", users: 1);
+        await om.ConvergedAsync(t.Id, "events", t.Event);
+        await om.PutAsync($"tenants/{t.Id}/events/pop-up", new { name = "Pop-up", visibility = "private" });
+        var alias = $"#openmeet_{t.Id}.event.pop-up:{om.ServerName}";
+
+        // Asked at once, before the background reconcile: Synapse queries us and the room is made.
+        var found = await stack.Synapse(stack["ADMIN_ACCESS_TOKEN"]).GetJsonAsync($"_matrix/client/v3/directory/room/{Uri.EscapeDataString(alias)}");
+
+        var report = await om.RoomAsync(t.Id, "events", "pop-up");
+        found.GetProperty("room_id").GetString().Should().Be(report.GetProperty("roomId").GetString());
+        var missing = await stack.Synapse(stack["ADMIN_ACCESS_TOKEN"]).GetAsync(
+            $"_matrix/client/v3/directory/room/{Uri.EscapeDataString($"#openmeet_{t.Id}.event.no-such-event:{om.ServerName}")}");
+        missing.StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task EnsureRoomAnswersWithTheRoomOnceItExists()
+    {
+        var t = await NewTenantAsync("ensure", users: 2);
+        await om.PutAsync($"tenants/{t.Id}/groups/readers", new { name = "Readers", visibility = "private" });
+
+        var reply = await om.PostAsync("matrix/rooms", new { entityType = "group", entitySlug = "readers", creatorSlug = t.Users[1], tenantId = t.Id });
+
+        var roomId = reply.GetProperty("roomId").GetString()!;
+        reply.GetProperty("alias").GetString().Should().Be($"#openmeet_{t.Id}.group.readers:{om.ServerName}");
+        await om.ConvergedAsync(t.Id, "groups", "readers");
+        OpenMeet.Levels(await om.StateAsync(roomId)).Should().BeEquivalentTo(new Dictionary<string, int> { [om.UserId(t.Handles[1])] = 100 },
+            "the creator owns what they created");
+    }
+
+    [Fact]
+    public async Task PermissionOverrideWinsOverTheRoleUntilCleared()
+    {
+        var t = await NewTenantAsync("override", users: 5);
+        var roomId = (await om.ConvergedAsync(t.Id, "events", t.Event)).GetProperty("roomId").GetString()!;
+        var participant = om.UserId(t.Handles[3]);
+
+        await om.PostAsync("matrix/permissions", new { roomId, userSlug = t.Users[3], powerLevel = 50, tenantId = t.Id });
+        await Matrix.EventuallyAsync(async () => OpenMeet.Levels(await om.StateAsync(roomId)).GetValueOrDefault(participant) == 50 ? "50" : null, "the override");
+        await om.PutAsync($"tenants/{t.Id}/events/{t.Event}/members/{t.Users[3]}", new { role = "speaker" });
+        await om.ConvergedAsync(t.Id, "events", t.Event);
+        OpenMeet.Levels(await om.StateAsync(roomId))[participant].Should().Be(50, "the override wins over the new role");
+
+        await om.PostAsync("matrix/permissions", new { roomId, userSlug = t.Users[3], powerLevel = (int?)null, tenantId = t.Id });
+        await Matrix.EventuallyAsync(async () => OpenMeet.Levels(await om.StateAsync(roomId)).GetValueOrDefault(participant) == 25 ? "25" : null, "the role's level back");
+    }
+
+    [Fact]
+    public async Task DirectMessageRoomIsEncryptedAndReusedForThePair()
+    {
+        var t = await NewTenantAsync("dm", users: 3);
+
+        var first = (await om.PostAsync("matrix/dms", new { tenantId = t.Id, userSlugs = new[] { t.Users[1], t.Users[2] } })).GetProperty("roomId").GetString()!;
+        var again = (await om.PostAsync("matrix/dms", new { tenantId = t.Id, userSlugs = new[] { t.Users[2], t.Users[1] } })).GetProperty("roomId").GetString()!;
+
+        again.Should().Be(first);
+        var state = await Matrix.EventuallyAsync(async () =>
+        {
+            var s = await om.StateAsync(first);
+            return OpenMeet.Members(s).Count(m => m.Value == "invite") == 2 ? s : null;
+        }, "both people invited to the DM");
+        state.Should().ContainKey(("m.room.encryption", ""));
+        OpenMeet.Members(state).Where(m => m.Value == "invite").Select(m => m.Key)
+            .Should().BeEquivalentTo([om.UserId(t.Handles[1]), om.UserId(t.Handles[2])]);
+    }
+
+    [Fact]
+    public async Task PersonWhoLeavesIsNotInvitedAgainUntilTheirMembershipChanges()
+    {
+        var t = await NewTenantAsync("leave", users: 5);
+        var roomId = (await om.ConvergedAsync(t.Id, "events", t.Event)).GetProperty("roomId").GetString()!;
+        var person = await om.ActAsAsync(om.UserId(t.Handles[4]));
+        var room = Uri.EscapeDataString(roomId);
+        await person.PostJsonAsync($"_matrix/client/v3/join/{room}", new { });
+        await person.PostJsonAsync($"_matrix/client/v3/rooms/{room}/leave", new { });
+
+        await Task.Delay(1500);
+        await om.ConvergedAsync(t.Id, "events", t.Event);
+        OpenMeet.Members(await om.StateAsync(roomId))[om.UserId(t.Handles[4])].Should().Be("leave", "their choice is respected");
+
+        await om.PutAsync($"tenants/{t.Id}/events/{t.Event}/members/{t.Users[4]}", new { role = "participant" });
+        await Matrix.EventuallyAsync(async () =>
+            OpenMeet.Members(await om.StateAsync(roomId))[om.UserId(t.Handles[4])] == "invite" ? "invited" : null,
+            "a new role bringing a new invite");
+    }
+
     private async Task<string> SpaceOfAsync(string tenant)
     {
         var plan = await om.PostAsync("reconcile", new { tenantId = tenant, dryRun = true });
