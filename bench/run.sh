@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Push-API benchmark: how fast OpenMeet's appservice acknowledges Synapse's transactions, beside
 # matrix-org's Node `matrix-appservice` on the same machine. Loopback only; bounded in time
-# (about 4 minutes of load plus builds); every process it starts is stopped on exit.
+# (about 3 minutes of load plus builds, plus at most 2 minutes per run of waiting for a quiet
+# machine); every process it starts is stopped on exit.
 #
 #   bash bench/run.sh                      # 5 s warm-up + 20 s measured, 100 and 1 events/txn
 #   BENCH_SECONDS=10 BENCH_WARMUP=3 bash bench/run.sh
@@ -12,7 +13,8 @@
 # default), nofsync (ours, database.fsync: false). Each (target, events/txn) pair gets a fresh
 # process and a fresh database. The table goes to stdout and to bench/last-run.txt; the raw lines
 # (columns: the load generator's result line, then server and other CPU %) to bench/last-run.tsv.
-# Run it on a quiet machine: the other% column shows how much CPU anything else took meanwhile.
+# Run it on a quiet machine: before each run it waits (BENCH_QUIET_WAIT s at most, default 120) for
+# the machine to be idle, and the other% column shows how much CPU anything else took meanwhile.
 set -euo pipefail
 
 bench=$(cd "$(dirname "$0")" && pwd)
@@ -158,12 +160,32 @@ cores=$(nproc)
 busy_jiffies() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }
 pid_jiffies() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 now_ns() { date +%s%N; }
+all_jiffies() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
+
+# Waits (at most BENCH_QUIET_WAIT seconds, default 120) until the machine has been below 10% busy
+# over 3 s, so that a build or a test run of someone else does not land in the middle of a run.
+quiet_wait=${BENCH_QUIET_WAIT:-120}
+wait_quiet() {
+  local deadline=$((SECONDS + quiet_wait)) b0 a0 b1 a1 pct
+  while :; do
+    b0=$(busy_jiffies); a0=$(all_jiffies); sleep 3; b1=$(busy_jiffies); a1=$(all_jiffies)
+    pct=$(((b1 - b0) * 100 / (a1 - a0 > 0 ? a1 - a0 : 1)))
+    [ "$pct" -lt 10 ] && return 0
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "    machine still ${pct}% busy after ${quiet_wait} s of waiting; running anyway (see other%)"
+      return 0
+    fi
+    echo "    machine ${pct}% busy: waiting for it to calm down"
+    sleep 5
+  done
+}
 
 results="$work/results.tsv"
 : >"$results"
 for target in $targets; do
   for n in $sizes; do
     echo "==> $target, $n events/txn: ${warmup} s warm-up, ${measured} s measured"
+    wait_quiet
     start_target "$target"
     one="$work/one.tsv"
     : >"$one"

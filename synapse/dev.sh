@@ -56,7 +56,7 @@ save_secret() {
 
 ensure_secrets() {
   local key
-  for key in REGISTRATION_SHARED_SECRET MACAROON_SECRET_KEY FORM_SECRET ADMIN_PASSWORD OPENMEET_JWT_SECRET; do
+  for key in REGISTRATION_SHARED_SECRET MACAROON_SECRET_KEY FORM_SECRET ADMIN_PASSWORD OPENMEET_JWT_SECRET LOGIN_JWT_SECRET; do
     [[ -n $(secret "$key") ]] || save_secret "$key" "$(random_hex)"
   done
 }
@@ -266,7 +266,9 @@ write_appservice_config() {
   say "writing $AS_CONFIG"
   render "$TEMPLATES/appservice.config.yaml.template" "$AS_CONFIG" \
     SERVER_NAME="$SERVER_NAME" HOMESERVER_URL="$HOMESERVER_URL" APPSERVICE_URL="$APPSERVICE_URL" \
-    DATABASE_PATH="$AS_DIR/data/openmeet.db" ADMIN_MXID="$ADMIN_MXID" ADMIN_TOKEN="$(secret ADMIN_ACCESS_TOKEN)"
+    DATABASE_PATH="$AS_DIR/data/openmeet.db" ADMIN_MXID="$ADMIN_MXID" ADMIN_TOKEN="$(secret ADMIN_ACCESS_TOKEN)" \
+    LOGIN_JWT_SECRET="$(secret LOGIN_JWT_SECRET)" OPENMEET_JWT_SECRET="$(secret OPENMEET_JWT_SECRET)" \
+    OPENMEET_JWT_ISSUER="$JWT_ISSUER" OPENMEET_JWT_AUDIENCE="$JWT_AUDIENCE"
 }
 
 generate_registration() {
@@ -281,7 +283,8 @@ write_synapse_config() {
   mkdir -p "$SYN_DIR/media"
   render "$TEMPLATES/homeserver.yaml.template" "$SYN_DIR/homeserver.yaml" \
     SERVER_NAME="$SERVER_NAME" REGISTRATION_SHARED_SECRET="$(secret REGISTRATION_SHARED_SECRET)" \
-    MACAROON_SECRET_KEY="$(secret MACAROON_SECRET_KEY)" FORM_SECRET="$(secret FORM_SECRET)"
+    MACAROON_SECRET_KEY="$(secret MACAROON_SECRET_KEY)" FORM_SECRET="$(secret FORM_SECRET)" \
+    LOGIN_JWT_SECRET="$(secret LOGIN_JWT_SECRET)"
   # Logs go to stdout, which dev.sh sends to .dev/logs/synapse.log.
   cat >"$SYN_DIR/log.yaml" <<'EOF'
 version: 1

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using OpenMeet.AppService.Api;
+using OpenMeet.AppService.Handles;
 using OpenMeet.AppService.Hosting;
 using OpenMeet.AppService.Internal;
 using OpenMeet.AppService.Matrix;
@@ -28,4 +30,7 @@ namespace OpenMeet.AppService;
 [JsonSerializable(typeof(RoomReport))]
 [JsonSerializable(typeof(ReconcileReply))]
 [JsonSerializable(typeof(PermissionReply))]
+[JsonSerializable(typeof(HandleCheck))]
+[JsonSerializable(typeof(ClaimRequest))]
+[JsonSerializable(typeof(CredentialsReply))]
 internal sealed partial class AppJsonContext : JsonSerializerContext;

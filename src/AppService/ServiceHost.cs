@@ -1,5 +1,7 @@
 using LiteDB;
+using OpenMeet.AppService.Api;
 using OpenMeet.AppService.Configuration;
+using OpenMeet.AppService.Handles;
 using OpenMeet.AppService.Hosting;
 using OpenMeet.AppService.Internal;
 using OpenMeet.AppService.Matrix;
@@ -28,6 +30,8 @@ public static class ServiceHost
         builder.Services.AddMatrixClient(config);
         builder.Services.AddTransactions();
         builder.Services.AddReconciliation(config);
+        builder.Services.AddHandles(config);
+        builder.Services.AddPublicApi(config);
         builder.Services.AddSingleton<ServiceStatus>();
         builder.Services.AddSingleton<RecentEvents>();
         builder.Services.AddSingleton<IEventConsumer>(sp => sp.GetRequiredService<RecentEvents>());
@@ -38,9 +42,13 @@ public static class ServiceHost
         app.UseErrorBodies();
         app.UseRequestLogging(logger);
         app.UseListenerResources(config);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapPushApi(config);
         var internalApi = app.MapInternalApi(config).MapTenantRoutes().MapEntityRoutes().MapMatrixRoutes();
         app.MapStatus(internalApi);
+        app.MapPublicApi();
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<LiteDatabase>().Dispose());
         return app;
     }

@@ -26,9 +26,21 @@ public sealed class MatrixClientTests
     private static (MatrixClient, Scripted) Client(params Func<HttpRequestMessage, HttpResponseMessage>[] answers)
     {
         var handler = new Scripted(answers);
-        var config = new AppConfig { Homeserver = { ServerName = "hs.test" }, Appservice = { Id = "openmeet", BotLocalpart = "bot" } };
+        var config = new AppConfig { Homeserver = { ServerName = "hs.test" }, Appservice = { Id = "openmeet", BotLocalpart = "bot", AsToken = "as_token_for_tests_0123" } };
         var http = new HttpClient(handler) { BaseAddress = new Uri("http://hs.test/") };
         return (new MatrixClient(http, config, new ClientTxnIds(), NullLogger<MatrixClient>.Instance), handler);
+    }
+
+    [Fact]
+    public async Task RequestsCarryTheAsTokenUnlessToldOtherwise()
+    {
+        var (client, handler) = Client(_ => Answer(HttpStatusCode.OK, """{"user_id":"@bot:hs.test"}"""));
+
+        await client.WhoAmIAsync(CancellationToken.None);
+        await client.SendAsync(HttpMethod.Post, "_matrix/client/v3/login", new System.Text.Json.Nodes.JsonObject(), CancellationToken.None, MatrixClient.Anonymous);
+
+        handler.Requests[0].Headers.Authorization!.ToString().Should().Be("Bearer as_token_for_tests_0123");
+        handler.Requests[1].Headers.Authorization.Should().BeNull();
     }
 
     [Fact]

@@ -13,6 +13,9 @@ public sealed class TestService : IAsyncDisposable
     public const string HsToken = "hs_0123456789abcdef0123456789";
     public const string AsToken = "as_0123456789abcdef0123456789";
     public const string InternalToken = "in_0123456789abcdef0123456789";
+    public const string JwtSecret = "openmeet-jwt-secret-for-tests-0123456789";
+    public const string JwtIssuer = "https://openmeet.test";
+    public const string JwtAudience = "openmeet-matrix";
 
     private WebApplication? app;
 
@@ -45,7 +48,7 @@ public sealed class TestService : IAsyncDisposable
               path: ./data/test.db
             logging:
               level: Debug
-            {{extraYaml}}
+            {{extraYaml ?? $"openmeet:\n  jwt_issuer: {JwtIssuer}\n  jwt_audience: {JwtAudience}\n  jwt_secret: {JwtSecret}"}}
             """);
     }
 

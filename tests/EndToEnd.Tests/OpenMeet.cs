@@ -11,6 +11,10 @@ internal sealed class OpenMeet(LiveStackFixture stack)
 
     public HttpClient Api => stack.Service(stack["INTERNAL_TOKEN"]);
 
+    /// <summary>The OIDC subject the service links accounts to (its documented derivation).</summary>
+    public static string Subject(string tenant, string slug) =>
+        "om1" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{tenant}/{slug}")), 0, 16);
+
     public string ServerName => stack["SERVER_NAME"];
 
     public string UserId(string handle) => $"@{handle}:{ServerName}";

@@ -13,6 +13,8 @@ public sealed class AppConfig
     [ConfigurationKeyName("admin_bot")]
     public AdminBotConfig AdminBot { get; set; } = new();
     public ReconcilerConfig Reconciler { get; set; } = new();
+    public OpenMeetConfig OpenMeet { get; set; } = new();
+    public HandlesConfig Handles { get; set; } = new();
     public LoggingConfig Logging { get; set; } = new();
 
     /// <summary>The folder of the config file: relative paths in it are resolved against it.</summary>
@@ -30,6 +32,15 @@ public sealed class HomeserverConfig
     public string ServerName { get; set; } = "";
     [ConfigurationKeyName("admin_token")]
     public string AdminToken { get; set; } = "";
+    /// <summary>The homeserver URL as people's clients reach it (the credential API hands it out).</summary>
+    [ConfigurationKeyName("public_url")]
+    public string PublicUrl { get; set; } = "";
+    /// <summary>Synapse's <c>jwt_config</c>: how the credential API starts a session with a device for a person.</summary>
+    [ConfigurationKeyName("login_jwt")]
+    public LoginJwtConfig LoginJwt { get; set; } = new();
+    /// <summary>The idp_id of our provider in Synapse's oidc_providers; accounts are linked to <c>oidc-{idp_id}</c>.</summary>
+    [ConfigurationKeyName("oidc_idp_id")]
+    public string OidcIdpId { get; set; } = "openmeet";
 }
 
 public sealed class AppserviceConfig

@@ -77,6 +77,23 @@ public static partial class ConfigValidator
 
         Reconciler(p, c.Reconciler);
 
+        if (c.Homeserver.PublicUrl.Length > 0)
+        {
+            AbsoluteHttpUrl(p, "homeserver.public_url", c.Homeserver.PublicUrl, "https://matrix.example.org");
+        }
+
+        if (c.Homeserver.LoginJwt.Secret.Length is > 0 and < 32)
+        {
+            p.Add("homeserver.login_jwt.secret: expected at least 32 characters (it lets the holder sign anyone in)");
+        }
+
+        if (!AppserviceId().IsMatch(c.Homeserver.OidcIdpId))
+        {
+            p.Add($"homeserver.oidc_idp_id: expected letters, digits, '.', '_' or '-' (Synapse's idp_id), got '{c.Homeserver.OidcIdpId}'");
+        }
+
+        OpenMeetTokens(p, c.OpenMeet);
+
         if (!LogLevels.Contains(c.Logging.Level, StringComparer.OrdinalIgnoreCase))
         {
             p.Add($"logging.level: expected one of {string.Join(", ", LogLevels)}, got '{c.Logging.Level}'");
@@ -118,6 +135,37 @@ public static partial class ConfigValidator
                     p.Add($"reconciler.power_levels.{kind}.{role}: expected a power level from 0 to 100, got {level}");
                 }
             }
+        }
+    }
+
+    private static void OpenMeetTokens(List<string> p, OpenMeetConfig o)
+    {
+        if (o.JwtSecret.Length == 0 && o.JwksUrl.Length == 0)
+        {
+            return;
+        }
+
+        if (o.JwtSecret.Length > 0 && o.JwksUrl.Length > 0)
+        {
+            p.Add("openmeet.jwks_url: set either openmeet.jwt_secret (HS256) or openmeet.jwks_url (RS256), not both");
+        }
+        else if (o.JwksUrl.Length > 0)
+        {
+            AbsoluteHttpUrl(p, "openmeet.jwks_url", o.JwksUrl, "https://api.openmeet.net/.well-known/jwks.json");
+        }
+        else if (o.JwtSecret.Length < 32)
+        {
+            p.Add("openmeet.jwt_secret: expected at least 32 characters for HS256");
+        }
+
+        if (o.JwtIssuer.Length == 0)
+        {
+            p.Add("openmeet.jwt_issuer: required when OpenMeet tokens are checked (the 'iss' they carry)");
+        }
+
+        if (o.JwtAudience.Length == 0)
+        {
+            p.Add("openmeet.jwt_audience: required when OpenMeet tokens are checked (the 'aud' they carry)");
         }
     }
 

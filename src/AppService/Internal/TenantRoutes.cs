@@ -1,4 +1,5 @@
-using System.Text.RegularExpressions;
+using OpenMeet.AppService.Audit;
+using OpenMeet.AppService.Handles;
 using OpenMeet.AppService.Hosting;
 using OpenMeet.AppService.Reconciliation;
 using OpenMeet.AppService.State;
@@ -6,7 +7,7 @@ using OpenMeet.AppService.State;
 namespace OpenMeet.AppService.Internal;
 
 /// <summary>PUT tenants and their users: OpenMeet's desired state, stored, then reconciled in the background.</summary>
-public static partial class TenantRoutes
+public static class TenantRoutes
 {
     public static RouteGroupBuilder MapTenantRoutes(this RouteGroupBuilder api)
     {
@@ -46,7 +47,8 @@ public static partial class TenantRoutes
         return TypedResults.Json(new TenantReply(tenantId, body.Name.Trim(), body.Domain), AppJsonContext.Default.TenantReply);
     }
 
-    private static async Task<IResult> PutUser(string tenantId, string userSlug, HttpRequest request, Store store, ReconcileBacklog backlog)
+    private static async Task<IResult> PutUser(string tenantId, string userSlug, HttpRequest request, Store store, ReconcileBacklog backlog,
+        HandleClaims claims, CancellationToken ct)
     {
         if (store.Tenants.FindById(tenantId) is null)
         {
@@ -74,38 +76,34 @@ public static partial class TenantRoutes
             return JsonBody.Invalid("password", "local sign-in is not enabled on this service");
         }
 
+        // The handle first: if it cannot be had, nothing else of the request is written either.
         var key = Names.UserKey(tenantId, userSlug);
-        var user = store.Users.FindById(key) ?? new UserDoc { Id = key, TenantId = tenantId, Slug = userSlug };
-        var handle = body.Handle?.ToLowerInvariant();
-        if (handle is not null && handle != user.Handle)
+        if (body.Handle is not null)
         {
-            if (!Handle().IsMatch(handle))
+            var outcome = await claims.ClaimAsync(key, body.Handle, "internal-api", ct);
+            switch (outcome.Status)
             {
-                return JsonBody.Invalid("handle", "3 to 64 of a-z 0-9 . _ = -, not starting with . _ or -");
+                case ClaimStatus.Invalid:
+                    return Errors.Api(400, "invalid_handle", $"handle: {outcome.Reason}");
+                case ClaimStatus.Taken:
+                    return Errors.Api(409, "handle_taken", outcome.Reason!);
+                case ClaimStatus.HasAnother:
+                    return Errors.Api(409, "handle_permanent", $"{userSlug} has the handle '{outcome.Handle}' already; handles are permanent");
             }
-
-            if (user.Handle is not null)
-            {
-                return Errors.Api(409, "handle_permanent", $"{userSlug} has the handle '{user.Handle}' already; handles are permanent");
-            }
-
-            if (store.Users.Exists(u => u.Handle == handle))
-            {
-                return Errors.Api(409, "handle_taken", $"the handle '{handle}' is taken");
-            }
-
-            user.Handle = handle;
         }
 
+        var user = store.Users.FindById(key) ?? new UserDoc { Id = key, TenantId = tenantId, Slug = userSlug };
         user.Name = body.Name.Trim();
         user.Email = body.Email;
+        user.Revoked = false;
+        user.Handle ??= claims.ActiveHandleOf(key);
         user.UpdatedAt = DateTime.UtcNow;
         store.Users.Upsert(user);
         backlog.EnqueueSoon(Reconciler.UserKeyPrefix + key);
         return TypedResults.Json(Reply(user), AppJsonContext.Default.UserReply);
     }
 
-    private static IResult DeleteUser(string tenantId, string userSlug, Store store, ReconcileBacklog backlog)
+    private static IResult DeleteUser(string tenantId, string userSlug, Store store, ReconcileBacklog backlog, AuditLog audit)
     {
         if (store.Users.FindById(Names.UserKey(tenantId, userSlug)) is not { } user)
         {
@@ -115,6 +113,8 @@ public static partial class TenantRoutes
         user.Revoked = true;
         user.UpdatedAt = DateTime.UtcNow;
         store.Users.Update(user);
+        audit.Record("internal-api", "revoke", user.Id, "accepted", user.UserId);
+        backlog.Enqueue(Reconciler.UserKeyPrefix + user.Id);
         backlog.EnqueueSoon(Names.SpaceKey(tenantId));
         foreach (var member in store.Members.Find(m => m.UserKey == user.Id))
         {
@@ -131,7 +131,4 @@ public static partial class TenantRoutes
 
     public static IResult BadName(string field, string value) =>
         JsonBody.Invalid(field, $"'{value}' is not valid: 1 to 100 of A-Z a-z 0-9 . _ ~ -, starting with a letter or digit");
-
-    [GeneratedRegex("^[a-z0-9=][a-z0-9._=-]{2,63}$")]
-    private static partial Regex Handle();
 }

@@ -17,6 +17,11 @@ public sealed partial class MatrixClient(HttpClient http, AppConfig config, Clie
     private const int MaxAttempts = 6;
     private static readonly TimeSpan MaxRateLimitWait = TimeSpan.FromMinutes(2);
 
+    /// <summary>Pass as the authorization of a request that must carry no token (a login).</summary>
+    public static readonly AuthenticationHeaderValue Anonymous = new("None");
+
+    private readonly AuthenticationHeaderValue asToken = new("Bearer", config.Appservice.AsToken);
+
     public string BotUserId { get; } = config.BotUserId;
 
     public async Task<long> PingAsync(string transactionId, CancellationToken ct)
@@ -105,9 +110,9 @@ public sealed partial class MatrixClient(HttpClient http, AppConfig config, Clie
         for (var attempt = 1; ; attempt++)
         {
             using var message = new HttpRequestMessage(method, path);
-            if (authorization is not null)
+            if (authorization != Anonymous)
             {
-                message.Headers.Authorization = authorization;
+                message.Headers.Authorization = authorization ?? asToken;
             }
 
             if (body is not null)

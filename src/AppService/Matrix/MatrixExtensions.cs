@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using OpenMeet.AppService.Configuration;
 
 namespace OpenMeet.AppService.Matrix;
@@ -17,7 +16,6 @@ public static class MatrixExtensions
                 BaseAddress = new Uri(config.Homeserver.Url.TrimEnd('/') + "/"),
                 Timeout = TimeSpan.FromSeconds(60),
             };
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", config.Appservice.AsToken);
             return ActivatorUtilities.CreateInstance<MatrixClient>(sp, http);
         });
         services.AddSingleton<SynapseAdmin>();

@@ -19,6 +19,18 @@ public sealed class SynapseAdmin(MatrixClient matrix, AppConfig config)
     public Task ForceJoinAsync(string roomId, string userId, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, $"_synapse/admin/v1/join/{Uri.EscapeDataString(roomId)}", new JsonObject { ["user_id"] = userId }, ct);
 
+    /// <summary>Deletes every device of the user, which ends every session (its access tokens go with it).</summary>
+    public async Task LogoutEverywhereAsync(string userId, CancellationToken ct)
+    {
+        var path = $"_synapse/admin/v2/users/{Uri.EscapeDataString(userId)}";
+        var devices = (await SendAsync(HttpMethod.Get, path + "/devices", null, ct))?["devices"]?.AsArray() ?? [];
+        var ids = new JsonArray([.. devices.Select(d => JsonValue.Create(d?["device_id"]?.GetValue<string>()))]);
+        if (ids.Count > 0)
+        {
+            await SendAsync(HttpMethod.Post, path + "/delete_devices", new JsonObject { ["devices"] = ids }, ct);
+        }
+    }
+
     public Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken ct)
     {
         if (!Configured)

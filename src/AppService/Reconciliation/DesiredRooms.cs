@@ -18,7 +18,7 @@ public sealed class DesiredRooms(Store store, AppConfig config, RoomAliases alia
         var tenantOf = members.Users.ToDictionary(u => u.UserId!, u => u.TenantId, StringComparer.Ordinal);
         foreach (var (userId, _) in observed.Members)
         {
-            if (!tenantOf.ContainsKey(userId) && store.Users.FindOne(u => u.UserId == userId) is { } known)
+            if (!tenantOf.ContainsKey(userId) && store.Users.FindOne(u => u.UserId == userId) is { Revoked: false } known)
             {
                 tenantOf[userId] = known.TenantId;
             }

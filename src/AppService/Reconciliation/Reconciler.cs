@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using OpenMeet.AppService.Audit;
+using OpenMeet.Oidc;
 using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Matrix;
 using OpenMeet.AppService.State;
@@ -19,6 +22,7 @@ public sealed partial class Reconciler(
     SynapseAdmin admin,
     RoomAliases aliases,
     AppConfig config,
+    AuditLog audit,
     ILogger<Reconciler> logger) : BackgroundService
 {
     public const string UserKeyPrefix = "user:";
@@ -222,24 +226,58 @@ public sealed partial class Reconciler(
         _ => throw new InvalidOperationException($"no way to apply {action}"),
     };
 
-    /// <summary>Creates or updates the Matrix account of a user with a handle, then reconciles their rooms.</summary>
-    private async Task ProvisionAsync(string userKey, CancellationToken ct)
+    /// <summary>
+    /// Creates or updates the Matrix account of a user with a handle (display name, email, the link to
+    /// our OIDC provider so an SSO login lands in this account), then reconciles their rooms. A revoked
+    /// user's account is locked and every device logged out; the handle stays theirs.
+    /// </summary>
+    public async Task ProvisionAsync(string userKey, CancellationToken ct)
     {
-        if (store.Users.FindById(userKey) is not { Handle: not null } user || user.Revoked)
+        if (store.Users.FindById(userKey) is not { Handle: not null } user)
         {
             return;
         }
 
         var userId = $"@{user.Handle}:{config.Homeserver.ServerName}";
-        if (user.UserId == userId && user.ProvisionedName == user.Name)
+        if (user.Revoked)
+        {
+            if (user.UserId is not null && !user.Locked)
+            {
+                await admin.PutUserAsync(userId, new() { ["locked"] = true }, ct);
+                await admin.LogoutEverywhereAsync(userId, ct);
+                user.Locked = true;
+                store.Users.Update(user);
+                audit.Record("internal-api", "revoke", userId, "ok", "locked, all devices logged out");
+            }
+
+            return;
+        }
+
+        if (user.UserId == userId && user.ProvisionedName == user.Name && !user.Locked)
         {
             return;
         }
 
-        await admin.PutUserAsync(userId, new() { ["displayname"] = user.Name }, ct);
+        var account = new JsonObject
+        {
+            ["displayname"] = user.Name,
+            ["locked"] = false,
+            ["external_ids"] = new JsonArray(new JsonObject
+            {
+                ["auth_provider"] = $"oidc-{config.Homeserver.OidcIdpId}",
+                ["external_id"] = Subjects.For(user.TenantId, user.Slug),
+            }),
+        };
+        if (user.Email is { Length: > 0 } email)
+        {
+            account["threepids"] = new JsonArray(new JsonObject { ["medium"] = "email", ["address"] = email });
+        }
+
+        await admin.PutUserAsync(userId, account, ct);
         var isNew = user.UserId is null;
         user.UserId = userId;
         user.ProvisionedName = user.Name;
+        user.Locked = false;
         store.Users.Update(user);
         LogProvisioned(userKey, userId);
         if (isNew)

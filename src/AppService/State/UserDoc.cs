@@ -19,5 +19,7 @@ public sealed class UserDoc
     /// <summary>The display name the account was last given, to notice renames.</summary>
     public string? ProvisionedName { get; set; }
     public bool Revoked { get; set; }
+    /// <summary>What Synapse was last told: the account locked (revoked) or not.</summary>
+    public bool Locked { get; set; }
     public DateTime UpdatedAt { get; set; }
 }

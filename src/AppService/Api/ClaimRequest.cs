@@ -1,0 +1,3 @@
+namespace OpenMeet.AppService.Api;
+
+public sealed record ClaimRequest(string? Handle);

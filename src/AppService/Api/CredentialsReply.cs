@@ -1,0 +1,3 @@
+namespace OpenMeet.AppService.Api;
+
+public sealed record CredentialsReply(string UserId, string AccessToken, string DeviceId, string HomeserverUrl, string? RefreshToken, long? ExpiresInMs);

@@ -1,0 +1,10 @@
+namespace OpenMeet.AppService.Handles;
+
+public enum ClaimStatus
+{
+    Claimed,
+    AlreadyYours,
+    Invalid,
+    Taken,
+    HasAnother,
+}

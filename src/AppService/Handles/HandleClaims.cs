@@ -1,0 +1,142 @@
+using LiteDB;
+using OpenMeet.AppService.Audit;
+using OpenMeet.AppService.Configuration;
+using OpenMeet.AppService.Matrix;
+using OpenMeet.AppService.State;
+
+namespace OpenMeet.AppService.Handles;
+
+/// <summary>
+/// Who has which handle. A claim is permanent: a handle is never given to anyone else, also after it
+/// is released. Two people claiming one handle at once: the database's unique id lets exactly one in.
+/// </summary>
+public sealed class HandleClaims
+{
+    private const int MaxSuggestions = 5;
+    private readonly LiteDatabase db;
+    private readonly ILiteCollection<HandleDoc> handles;
+    private readonly HandleRules rules;
+    private readonly SynapseAdmin admin;
+    private readonly Store store;
+    private readonly AuditLog audit;
+    private readonly string serverName;
+
+    public HandleClaims(LiteDatabase db, HandleRules rules, SynapseAdmin admin, Store store, AuditLog audit, AppConfig config)
+    {
+        this.db = db;
+        handles = db.GetCollection<HandleDoc>("handles");
+        handles.EnsureIndex(h => h.ActiveKey, unique: true);
+        this.rules = rules;
+        this.admin = admin;
+        this.store = store;
+        this.audit = audit;
+        serverName = config.Homeserver.ServerName;
+    }
+
+    public string? ActiveHandleOf(string userKey) => handles.FindOne(h => h.ActiveKey == userKey)?.Id;
+
+    /// <summary>Why this person cannot have the handle, or null if they can (or have it already).</summary>
+    public async Task<string?> ProblemAsync(string handle, string? userKey, CancellationToken ct)
+    {
+        if (rules.Problem(handle) is { } problem)
+        {
+            return problem;
+        }
+
+        if (handles.FindById(handle) is { } held)
+        {
+            return held.State == HandleState.Claimed && held.UserKey == userKey && userKey is not null ? null
+                : held.State == HandleState.Claimed ? $"'{handle}' is taken."
+                : $"'{handle}' is not available.";
+        }
+
+        return await ExistsInSynapseAsync(handle, ct) ? $"'{handle}' is taken by an account on this server." : null;
+    }
+
+    public async Task<HandleCheck> CheckAsync(string wanted, string? name, string? userKey, CancellationToken ct)
+    {
+        var handle = HandleRules.Fold(wanted);
+        var problem = await ProblemAsync(handle, userKey, ct);
+        if (problem is null)
+        {
+            return new HandleCheck(handle, true, null, []);
+        }
+
+        var suggestions = new List<string>();
+        foreach (var candidate in rules.Candidates(wanted, name).Take(40))
+        {
+            if (await ProblemAsync(candidate, userKey, ct) is null)
+            {
+                suggestions.Add(candidate);
+                if (suggestions.Count == MaxSuggestions)
+                {
+                    break;
+                }
+            }
+        }
+
+        return new HandleCheck(handle, false, problem, suggestions);
+    }
+
+    public async Task<ClaimOutcome> ClaimAsync(string userKey, string wanted, string actor, CancellationToken ct)
+    {
+        var handle = HandleRules.Fold(wanted);
+        if (rules.Problem(handle) is { } invalid)
+        {
+            return new(ClaimStatus.Invalid, handle, invalid);
+        }
+
+        if (ActiveHandleOf(userKey) is { } current)
+        {
+            return current == handle
+                ? new(ClaimStatus.AlreadyYours, handle, null)
+                : new(ClaimStatus.HasAnother, current, $"You have the handle '{current}' already; handles are permanent.");
+        }
+
+        if (await ProblemAsync(handle, userKey, ct) is { } problem)
+        {
+            return new(ClaimStatus.Taken, handle, problem);
+        }
+
+        db.BeginTrans();
+        try
+        {
+            handles.Insert(new HandleDoc { Id = handle, UserKey = userKey, ActiveKey = userKey, State = HandleState.Claimed, At = DateTime.UtcNow });
+            if (store.Users.FindById(userKey) is { } user)
+            {
+                user.Handle = handle;
+                store.Users.Update(user);
+            }
+
+            db.Commit();
+        }
+        catch (LiteException e) when (e.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
+        {
+            db.Rollback();
+            return ActiveHandleOf(userKey) is { } other && other != handle
+                ? new(ClaimStatus.HasAnother, other, $"You have the handle '{other}' already; handles are permanent.")
+                : new(ClaimStatus.Taken, handle, $"'{handle}' is taken.");
+        }
+
+        audit.Record(actor, "claim handle", userKey, "ok", handle);
+        return new(ClaimStatus.Claimed, handle, null);
+    }
+
+    private async Task<bool> ExistsInSynapseAsync(string handle, CancellationToken ct)
+    {
+        if (!admin.Configured)
+        {
+            return false;
+        }
+
+        try
+        {
+            await admin.SendAsync(HttpMethod.Get, $"_synapse/admin/v2/users/{Uri.EscapeDataString($"@{handle}:{serverName}")}", null, ct);
+            return true;
+        }
+        catch (MatrixException e) when (e.Status == System.Net.HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+}

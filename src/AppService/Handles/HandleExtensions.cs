@@ -1,0 +1,15 @@
+using OpenMeet.AppService.Audit;
+using OpenMeet.AppService.Configuration;
+
+namespace OpenMeet.AppService.Handles;
+
+public static class HandleExtensions
+{
+    public static IServiceCollection AddHandles(this IServiceCollection services, AppConfig config)
+    {
+        services.AddSingleton(new HandleRules(config.Handles.Reserved, config.Appservice.BotLocalpart));
+        services.AddSingleton<HandleClaims>();
+        services.AddSingleton<AuditLog>();
+        return services;
+    }
+}

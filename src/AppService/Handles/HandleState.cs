@@ -1,0 +1,8 @@
+namespace OpenMeet.AppService.Handles;
+
+public enum HandleState
+{
+    Claimed,
+    Released,
+    Blocked,
+}
