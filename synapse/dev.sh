@@ -375,6 +375,25 @@ wait_for_ping() {
   say "Synapse pinged the appservice: ${reply%$'\n'*}"
 }
 
+# The bot creates its management room (inviting the configured admins) once Synapse answers it;
+# the server admin joins it, so ADMIN_ACCESS_TOKEN can give commands right away.
+join_management_room() {
+  local token room="" deadline=$((SECONDS + 60))
+  token=$(yaml_get internal token "$AS_CONFIG")
+  until [[ -n $room ]]; do
+    room=$(curl -fsS --max-time 5 -H "Authorization: Bearer $token" "$APPSERVICE_URL/internal/status" 2>/dev/null |
+      sed -n 's/.*"managementRoomId":"\([^"]*\)".*/\1/p')
+    if [[ -z $room ]]; then
+      ((SECONDS < deadline)) || die "the bot has no management room after 60 s (see $LOGS/appservice.log)"
+      sleep 0.5
+    fi
+  done
+  curl -fsS -o /dev/null --max-time 10 -X POST -H "Authorization: Bearer $(secret ADMIN_ACCESS_TOKEN)" \
+    -H 'Content-Type: application/json' -d '{}' "$HOMESERVER_URL/_matrix/client/v3/join/$room" ||
+    die "$ADMIN_MXID could not join the management room $room"
+  echo "$room" >"$DEV/management_room"
+}
+
 # ---------------------------------------------------------------- commands
 
 start_appservice() {
@@ -451,6 +470,7 @@ cmd_up() {
     ensure_admin
     wait_for_ping
   fi
+  join_management_room
   if $demo; then
     say "demo tenant: available once the reconciler exists"
   fi
@@ -459,7 +479,7 @@ cmd_up() {
 
 # env_line KEY VALUE: a line bash can source; quoted only when the value needs it.
 env_line() {
-  if [[ $2 =~ ^[A-Za-z0-9_./:@+=-]*$ ]]; then
+  if [[ $2 =~ ^[A-Za-z0-9_./:@+=!-]*$ ]]; then
     printf '%s=%s\n' "$1" "$2"
   else
     printf '%s=%q\n' "$1" "$2"
@@ -483,7 +503,7 @@ cmd_env() {
   env_line HS_TOKEN "$(yaml_get appservice hs_token "$AS_CONFIG")"
   env_line ADMIN_MXID "$ADMIN_MXID"
   env_line ADMIN_ACCESS_TOKEN "$(secret ADMIN_ACCESS_TOKEN)"
-  env_line MANAGEMENT_ROOM_ID ""
+  env_line MANAGEMENT_ROOM_ID "$(cat "$DEV/management_room" 2>/dev/null || true)"
   env_line APPSERVICE_PID "$(pid_of appservice || true)"
   env_line SYNAPSE_PID "$(pid_of synapse || true)"
   env_line DEV_DIR "$DEV"

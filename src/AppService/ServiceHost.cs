@@ -1,5 +1,6 @@
 using LiteDB;
 using OpenMeet.AppService.Api;
+using OpenMeet.AppService.Commands;
 using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Handles;
 using OpenMeet.AppService.Hosting;
@@ -32,6 +33,7 @@ public static class ServiceHost
         builder.Services.AddReconciliation(config);
         builder.Services.AddHandles(config);
         builder.Services.AddPublicApi(config);
+        builder.Services.AddAdminBot();
         builder.Services.AddSingleton<ServiceStatus>();
         builder.Services.AddSingleton<RecentEvents>();
         builder.Services.AddSingleton<IEventConsumer>(sp => sp.GetRequiredService<RecentEvents>());

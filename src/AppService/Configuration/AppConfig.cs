@@ -85,6 +85,9 @@ public sealed class AdminBotConfig
     public List<string> Admins { get; set; } = [];
     [ConfigurationKeyName("management_room")]
     public string ManagementRoom { get; set; } = "";
+    /// <summary>How long the audit trail is kept.</summary>
+    [ConfigurationKeyName("audit_days")]
+    public int AuditDays { get; set; } = 90;
 }
 
 public sealed class LoggingConfig

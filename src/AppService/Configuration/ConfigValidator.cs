@@ -77,6 +77,11 @@ public static partial class ConfigValidator
 
         Reconciler(p, c.Reconciler);
 
+        if (c.AdminBot.AuditDays is < 1 or > 3650)
+        {
+            p.Add($"admin_bot.audit_days: expected 1 to 3650 days, got {c.AdminBot.AuditDays}");
+        }
+
         if (c.Homeserver.PublicUrl.Length > 0)
         {
             AbsoluteHttpUrl(p, "homeserver.public_url", c.Homeserver.PublicUrl, "https://matrix.example.org");

@@ -122,6 +122,39 @@ public sealed class HandleClaims
         return new(ClaimStatus.Claimed, handle, null);
     }
 
+    /// <summary>The owner's claim ends; the handle stays blocked for everyone. Null, or why not.</summary>
+    public string? Release(string handle)
+    {
+        if (handles.FindById(handle) is not { State: HandleState.Claimed } held)
+        {
+            return $"'{handle}' is not claimed by anyone.";
+        }
+
+        held.State = HandleState.Released;
+        held.ActiveKey = "~" + handle;
+        handles.Update(held);
+        return null;
+    }
+
+    /// <summary>Nobody may claim the handle from now on. Null, or why not.</summary>
+    public string? Block(string handle)
+    {
+        if (rules.Problem(handle) is { } problem && !problem.EndsWith("is reserved.", StringComparison.Ordinal))
+        {
+            return problem;
+        }
+
+        if (handles.FindById(handle) is { } held)
+        {
+            return held.State == HandleState.Claimed
+                ? $"'{handle}' is claimed by {held.UserKey}; release it first."
+                : $"'{handle}' is blocked already.";
+        }
+
+        handles.Insert(new HandleDoc { Id = handle, ActiveKey = "~" + handle, State = HandleState.Blocked, At = DateTime.UtcNow });
+        return null;
+    }
+
     private async Task<bool> ExistsInSynapseAsync(string handle, CancellationToken ct)
     {
         if (!admin.Configured)

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OpenMeet.AppService.Audit;
 using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Hosting;
 
@@ -5,16 +7,31 @@ namespace OpenMeet.AppService.Internal;
 
 public static class InternalApi
 {
-    /// <summary>The group every OpenMeet-facing route hangs from: bearer <c>internal.token</c>, JSON errors.</summary>
+    /// <summary>
+    /// The group every OpenMeet-facing route hangs from: bearer <c>internal.token</c>, JSON errors, and
+    /// every write recorded in the audit trail with its outcome.
+    /// </summary>
     public static RouteGroupBuilder MapInternalApi(this IEndpointRouteBuilder app, AppConfig config)
     {
         var token = new TokenCheck(config.Internal.Token);
         return app.MapGroup("/internal").AddEndpointFilter(async (ctx, next) =>
-            token.Check(ctx.HttpContext.Request, allowQueryParameter: false) switch
+        {
+            var request = ctx.HttpContext.Request;
+            var refused = token.Check(request, allowQueryParameter: false) switch
             {
                 TokenCheck.Outcome.Missing => Errors.Api(401, "unauthorized", "Authorization: Bearer <internal token> is required"),
                 TokenCheck.Outcome.Wrong => Errors.Api(403, "forbidden", "The internal token is wrong"),
-                _ => await next(ctx),
-            });
+                _ => null,
+            };
+            var result = refused ?? await next(ctx);
+            if (!HttpMethods.IsGet(request.Method))
+            {
+                var status = (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
+                ctx.HttpContext.RequestServices.GetRequiredService<AuditLog>()
+                    .Record("internal-api", request.Method, request.Path, status < 400 ? "ok" : "refused", status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            return result;
+        });
     }
 }

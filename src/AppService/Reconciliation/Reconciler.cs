@@ -23,6 +23,7 @@ public sealed partial class Reconciler(
     RoomAliases aliases,
     AppConfig config,
     AuditLog audit,
+    Status.ServiceStatus status,
     ILogger<Reconciler> logger) : BackgroundService
 {
     public const string UserKeyPrefix = "user:";
@@ -83,6 +84,7 @@ public sealed partial class Reconciler(
                 var delay = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, attempt - 1), 300));
                 LogFailed(key, attempt, delay.TotalSeconds, e.Message);
                 RecordFailure(key, e.Message);
+                status.ErrorOccurred();
                 backlog.EnqueueAfter(key, delay);
             }
             finally

@@ -57,7 +57,30 @@ public sealed class ServiceStatus
         Interlocked.Decrement(ref inboxPending);
     }
 
-    public void ConsumerFailed() => Interlocked.Increment(ref consumerErrors);
+    public void ConsumerFailed()
+    {
+        Interlocked.Increment(ref consumerErrors);
+        ErrorOccurred();
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<DateTime> recentErrors = new();
+
+    /// <summary>Something failed (a reconcile, a consumer): counted for the last hour.</summary>
+    public void ErrorOccurred() => recentErrors.Enqueue(DateTime.UtcNow);
+
+    public int ErrorsInLastHour
+    {
+        get
+        {
+            var hourAgo = DateTime.UtcNow.AddHours(-1);
+            while (recentErrors.TryPeek(out var at) && at < hourAgo)
+            {
+                recentErrors.TryDequeue(out _);
+            }
+
+            return recentErrors.Count;
+        }
+    }
 
     public void PingedBySynapse() => LastPingFromSynapse = DateTimeOffset.UtcNow;
 

@@ -13,16 +13,18 @@ public static class StatusEndpoints
     {
         app.MapGet("/health", () => TypedResults.Text("OK"));
         app.MapGet("/metrics", (ServiceStatus s) => TypedResults.Text(Metrics(s), "text/plain; version=0.0.4"));
-        internalApi.MapGet("/status", (ServiceStatus s, RecentEvents recent) => TypedResults.Json(Report(s, recent), AppJsonContext.Default.StatusReport));
+        internalApi.MapGet("/status", (ServiceStatus s, RecentEvents recent, Commands.ManagementRoomEvents management) =>
+            TypedResults.Json(Report(s, recent, management.RoomId), AppJsonContext.Default.StatusReport));
         return app;
     }
 
-    public static StatusReport Report(ServiceStatus s, RecentEvents recent) => new(
+    public static StatusReport Report(ServiceStatus s, RecentEvents recent, string? managementRoomId) => new(
         Version,
         s.StartedAt,
         Math.Round(s.Uptime.TotalSeconds, 3),
         s.LastPingOfSynapse,
         s.LastPingFromSynapse,
+        managementRoomId,
         new InboxReport(s.InboxPending, s.TransactionsStored, s.TransactionsRepeated, s.EventsStored, s.EventsDispatched,
             s.Echoes, s.ConsumerErrors, s.LastTxnId, s.LastTxnAt),
         recent.Snapshot());

@@ -7,5 +7,6 @@ public sealed record StatusReport(
     double UptimeSeconds,
     HomeserverPingResult? Homeserver,
     DateTimeOffset? LastPingFromSynapse,
+    string? ManagementRoomId,
     InboxReport Inbox,
     IReadOnlyList<RecentEvent> RecentEvents);
