@@ -394,6 +394,31 @@ join_management_room() {
   echo "$room" >"$DEV/management_room"
 }
 
+# internal_put PATH JSON: a PUT on the internal API that must succeed.
+internal_put() {
+  curl -fsS -o /dev/null --max-time 10 -X PUT -H "Authorization: Bearer $(yaml_get internal token "$AS_CONFIG")" \
+    -H 'Content-Type: application/json' -d "$2" "$APPSERVICE_URL/internal/$1" || die "PUT /internal/$1 failed"
+}
+
+# A demo tenant: an event, a group, three people with handles. PUTs are idempotent, so loading it
+# twice changes nothing.
+load_demo() {
+  say "loading the demo tenant"
+  internal_put tenants/demo '{"name": "Demo community", "domain": "demo.openmeet.localhost"}'
+  local who
+  for who in alice:Alice bob:Bob carol:Carol; do
+    internal_put "tenants/demo/users/${who%%:*}" "{\"name\": \"${who#*:} Demo\", \"handle\": \"${who%%:*}.demo\"}"
+  done
+  internal_put tenants/demo/events/launch-party '{"name": "Launch party", "visibility": "private", "topic": "Welcome to OpenMeet on Matrix"}'
+  internal_put tenants/demo/groups/neighbours '{"name": "Neighbours", "visibility": "public"}'
+  internal_put tenants/demo/events/launch-party/members/alice '{"role": "host"}'
+  internal_put tenants/demo/events/launch-party/members/bob '{"role": "participant"}'
+  internal_put tenants/demo/groups/neighbours/members/alice '{"role": "owner"}'
+  internal_put tenants/demo/groups/neighbours/members/bob '{"role": "member"}'
+  internal_put tenants/demo/groups/neighbours/members/carol '{"role": "member"}'
+  say "demo: @alice.demo, @bob.demo and @carol.demo in #openmeet_demo.event.launch-party:$SERVER_NAME and #openmeet_demo.group.neighbours:$SERVER_NAME"
+}
+
 # ---------------------------------------------------------------- commands
 
 start_appservice() {
@@ -472,7 +497,7 @@ cmd_up() {
   fi
   join_management_room
   if $demo; then
-    say "demo tenant: available once the reconciler exists"
+    load_demo
   fi
   print_summary
 }
