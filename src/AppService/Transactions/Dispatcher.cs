@@ -5,8 +5,10 @@ using OpenMeet.AppService.Status;
 namespace OpenMeet.AppService.Transactions;
 
 /// <summary>
-/// Empties the inbox in the order transactions arrived, handing each event to the consumers that want
-/// it, then marks the transaction done. A crash in between hands the transaction over again at start.
+/// Hands each stored transaction's events, in the order they arrived, to the consumers that want them,
+/// then moves the inbox's cursor (saved when the queue runs dry, and at least every quarter second
+/// under load). A crash in between hands those transactions over again at start: consumers are
+/// idempotent.
 /// </summary>
 public sealed partial class Dispatcher(
     Inbox inbox,
@@ -16,40 +18,68 @@ public sealed partial class Dispatcher(
     ILogger<Dispatcher> logger) : BackgroundService
 {
     private static readonly TimeSpan DedupeWindow = TimeSpan.FromDays(1);
+    private static readonly TimeSpan CursorEvery = TimeSpan.FromMilliseconds(250);
     private readonly IEventConsumer[] consumers = [.. consumers];
     private readonly string botUserId = config.BotUserId;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var cursor = 0L;
-        var nextPrune = DateTime.UtcNow;
-        while (!stoppingToken.IsCancellationRequested)
+        var last = inbox.Cursor;
+        foreach (var txn in inbox.Backlog())
         {
-            var batch = inbox.Pending(cursor, 64).ToList();
-            foreach (var txn in batch)
+            await DispatchAsync(txn, stoppingToken);
+            last = txn.Seq;
+        }
+
+        inbox.SaveCursor(last);
+        var savedAt = DateTime.UtcNow;
+        var nextPrune = DateTime.UtcNow;
+        while (await inbox.Stored.WaitToReadAsync(stoppingToken))
+        {
+            while (inbox.Stored.TryRead(out var txn))
             {
+                // Stored before start and read from the backlog already.
+                if (txn.Seq <= last)
+                {
+                    continue;
+                }
+
                 await DispatchAsync(txn, stoppingToken);
-                inbox.MarkDone(txn.Seq);
-                cursor = txn.Seq;
+                last = txn.Seq;
+                if (DateTime.UtcNow - savedAt > CursorEvery)
+                {
+                    inbox.SaveCursor(last);
+                    savedAt = DateTime.UtcNow;
+                }
             }
 
+            inbox.SaveCursor(last);
+            savedAt = DateTime.UtcNow;
             if (DateTime.UtcNow >= nextPrune)
             {
                 var pruned = inbox.Prune(DedupeWindow);
-                nextPrune = DateTime.UtcNow.AddHours(1);
                 LogPruned(pruned);
-            }
-
-            if (batch.Count == 0)
-            {
-                await inbox.WaitAsync(stoppingToken);
+                nextPrune = DateTime.UtcNow.AddHours(1);
             }
         }
     }
 
     private async Task DispatchAsync(StoredTransaction txn, CancellationToken cancellationToken)
     {
-        using var doc = JsonDocument.Parse(txn.Body);
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(txn.Body);
+        }
+        catch (JsonException e)
+        {
+            // Bodies are checked before they are stored; one that cannot be read is skipped, not fatal.
+            status.ConsumerFailed();
+            LogUnreadable(e, txn.TxnId, txn.Seq);
+            return;
+        }
+
+        using var _ = doc;
         var count = 0;
         var echoes = 0;
         foreach (var element in doc.RootElement.GetProperty("events").EnumerateArray())
@@ -104,6 +134,9 @@ public sealed partial class Dispatcher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Consumer} failed on event {EventId} in {RoomId}")]
     private partial void LogConsumerFailed(Exception exception, string consumer, string? eventId, string? roomId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stored transaction {TxnId} (#{Seq}) cannot be read; skipped")]
+    private partial void LogUnreadable(Exception exception, string txnId, long seq);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Pruned {Count} dispatched transactions from the inbox")]
     private partial void LogPruned(int count);

@@ -13,27 +13,36 @@ namespace OpenMeet.AppService.Transactions;
 /// would not do: Synapse on SQLite numbers transactions from max(pending) + 1, so after Synapse
 /// restarts with nothing pending it hands out txnIds from 1 again, for new events. A genuine retry
 /// carries the same events (only <c>unsigned.age</c> differs), so it keeps its key.
-/// The dispatcher empties the inbox in order.
+/// A stored transaction is handed to the dispatcher in memory; what it has dispatched is one cursor
+/// (the last sequence number), so dispatching costs no write per transaction. At start, everything
+/// after the cursor is dispatched again.
 /// </summary>
 public sealed class Inbox
 {
     public const string Collection = "inbox";
+    private const string CursorId = "inbox_cursor";
 
     private readonly ILiteCollection<BsonDocument> inbox;
+    private readonly ILiteCollection<BsonDocument> settings;
     private readonly Durability durability;
     private readonly ServiceStatus status;
     private readonly ConcurrentDictionary<string, Task> inFlight = new(StringComparer.Ordinal);
-    private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<StoredTransaction> stored = Channel.CreateUnbounded<StoredTransaction>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock order = new();
 
     public Inbox(LiteDatabase db, Durability durability, ServiceStatus status)
     {
         inbox = db.GetCollection(Collection, BsonAutoId.Int64);
         inbox.EnsureIndex("key", unique: true);
-        inbox.EnsureIndex("done");
+        settings = db.GetCollection("settings");
         this.durability = durability;
         this.status = status;
-        status.InboxPending = inbox.Count(Query.EQ("done", false));
+        Cursor = settings.FindById(CursorId)?["seq"].AsInt64 ?? 0;
+        status.InboxPending = inbox.Count(Query.GT("_id", Cursor));
     }
+
+    /// <summary>The last sequence number dispatched (as last saved).</summary>
+    public long Cursor { get; private set; }
 
     /// <summary>Stores a transaction; false when it was stored before. Concurrent calls for one
     /// transaction wait for the first instead of racing it.</summary>
@@ -52,9 +61,9 @@ public sealed class Inbox
 
             try
             {
-                var stored = Insert(key, txnId, body, events);
+                var isNew = Insert(key, txnId, body, events);
                 mine.SetResult();
-                return stored;
+                return isNew;
             }
             catch (Exception e)
             {
@@ -72,15 +81,19 @@ public sealed class Inbox
     {
         try
         {
-            inbox.Insert(new BsonDocument
+            // Insert and hand-over in one order, so the dispatcher sees sequence numbers ascending.
+            lock (order)
             {
-                ["key"] = key,
-                ["txn"] = txnId,
-                ["body"] = body,
-                ["events"] = events,
-                ["at"] = DateTime.UtcNow,
-                ["done"] = false,
-            });
+                var seq = inbox.Insert(new BsonDocument
+                {
+                    ["key"] = key,
+                    ["txn"] = txnId,
+                    ["body"] = body,
+                    ["events"] = events,
+                    ["at"] = DateTime.UtcNow,
+                }).AsInt64;
+                stored.Writer.TryWrite(new StoredTransaction(seq, txnId, body));
+            }
         }
         catch (LiteException e) when (e.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
         {
@@ -90,31 +103,32 @@ public sealed class Inbox
 
         durability.Flush();
         status.TransactionStored(txnId, events);
-        wake.Writer.TryWrite(true);
         return true;
     }
 
-    /// <summary>Stored transactions not yet dispatched, oldest first, after <paramref name="afterSeq"/>.</summary>
-    public IEnumerable<StoredTransaction> Pending(long afterSeq, int limit) =>
-        inbox.Query()
-            .Where(Query.And(Query.GT("_id", afterSeq), Query.EQ("done", false)))
-            .OrderBy("_id")
-            .Limit(limit)
-            .ToEnumerable()
+    /// <summary>What was stored after the cursor before this process started, oldest first.</summary>
+    public IEnumerable<StoredTransaction> Backlog() =>
+        inbox.Find(Query.GT("_id", Cursor))
+            .Where(d => d["body"].IsBinary)
+            .OrderBy(d => d["_id"].AsInt64)
             .Select(d => new StoredTransaction(d["_id"].AsInt64, d["txn"].AsString, d["body"].AsBinary));
 
-    public void MarkDone(long seq)
+    public ChannelReader<StoredTransaction> Stored => stored.Reader;
+
+    /// <summary>Saves the dispatch cursor: one small write however many transactions it covers.</summary>
+    public void SaveCursor(long seq)
     {
-        var doc = inbox.FindById(seq);
-        doc["done"] = true;
-        doc["body"] = BsonValue.Null;
-        inbox.Update(doc);
+        if (seq <= Cursor)
+        {
+            return;
+        }
+
+        settings.Upsert(new BsonDocument { ["_id"] = CursorId, ["seq"] = seq });
+        Cursor = seq;
     }
 
-    /// <summary>Forgets dispatched transactions older than <paramref name="age"/>: Synapse repeats a txnId
-    /// only until it gets our 200, so the dedupe window need not be long.</summary>
+    /// <summary>Forgets dispatched transactions older than <paramref name="age"/>: Synapse repeats a
+    /// transaction only until it gets our 200, so the dedupe window need not be long.</summary>
     public int Prune(TimeSpan age) =>
-        inbox.DeleteMany(Query.And(Query.EQ("done", true), Query.LT("at", DateTime.UtcNow - age)));
-
-    public ValueTask<bool> WaitAsync(CancellationToken cancellationToken) => wake.Reader.ReadAsync(cancellationToken);
+        inbox.DeleteMany(Query.And(Query.LTE("_id", Cursor), Query.LT("at", DateTime.UtcNow - age)));
 }
