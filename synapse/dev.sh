@@ -32,6 +32,8 @@ ADMIN_USER=operator
 ADMIN_MXID=@$ADMIN_USER:$SERVER_NAME
 JWT_ISSUER=openmeet-dev
 JWT_AUDIENCE=openmeet-matrix
+# Where "Sign in with OpenMeet" sends people; nothing listens there in the dev stack (tests play OpenMeet).
+OPENMEET_LOGIN_URL=http://localhost:9/matrix-login
 
 # What /proc/PID/cmdline must contain for a pid file to count as ours.
 declare -A CMDLINE_MARK=([appservice]=OpenMeet.AppService.dll [synapse]=synapse.app.homeserver)
@@ -56,7 +58,7 @@ save_secret() {
 
 ensure_secrets() {
   local key
-  for key in REGISTRATION_SHARED_SECRET MACAROON_SECRET_KEY FORM_SECRET ADMIN_PASSWORD OPENMEET_JWT_SECRET LOGIN_JWT_SECRET; do
+  for key in REGISTRATION_SHARED_SECRET MACAROON_SECRET_KEY FORM_SECRET ADMIN_PASSWORD OPENMEET_JWT_SECRET LOGIN_JWT_SECRET OIDC_CLIENT_SECRET; do
     [[ -n $(secret "$key") ]] || save_secret "$key" "$(random_hex)"
   done
 }
@@ -260,15 +262,26 @@ build_service() {
   fi
 }
 
+# Rendered from the template at every start (so a newer template reaches an existing stack); the
+# tokens generate-registration put into the previous file are carried over.
 write_appservice_config() {
   mkdir -p "$AS_DIR/data"
-  [[ ! -f $AS_CONFIG ]] || return 0
-  say "writing $AS_CONFIG"
+  local key as_token="" hs_token="" internal_token=""
+  if [[ -f $AS_CONFIG ]]; then
+    as_token=$(yaml_get appservice as_token "$AS_CONFIG")
+    hs_token=$(yaml_get appservice hs_token "$AS_CONFIG")
+    internal_token=$(yaml_get internal token "$AS_CONFIG")
+  fi
   render "$TEMPLATES/appservice.config.yaml.template" "$AS_CONFIG" \
-    SERVER_NAME="$SERVER_NAME" HOMESERVER_URL="$HOMESERVER_URL" APPSERVICE_URL="$APPSERVICE_URL" \
+    SERVER_NAME="$SERVER_NAME" HOMESERVER_URL="$HOMESERVER_URL" APPSERVICE_URL="$APPSERVICE_URL" PUBLIC_URL="$PUBLIC_URL" \
     DATABASE_PATH="$AS_DIR/data/openmeet.db" ADMIN_MXID="$ADMIN_MXID" ADMIN_TOKEN="$(secret ADMIN_ACCESS_TOKEN)" \
     LOGIN_JWT_SECRET="$(secret LOGIN_JWT_SECRET)" OPENMEET_JWT_SECRET="$(secret OPENMEET_JWT_SECRET)" \
-    OPENMEET_JWT_ISSUER="$JWT_ISSUER" OPENMEET_JWT_AUDIENCE="$JWT_AUDIENCE"
+    OPENMEET_JWT_ISSUER="$JWT_ISSUER" OPENMEET_JWT_AUDIENCE="$JWT_AUDIENCE" OIDC_CLIENT_SECRET="$(secret OIDC_CLIENT_SECRET)" \
+    OPENMEET_LOGIN_URL="$OPENMEET_LOGIN_URL"
+  for key in as_token:appservice:$as_token hs_token:appservice:$hs_token token:internal:$internal_token; do
+    IFS=: read -r name section value <<<"$key"
+    [[ -z $value ]] || yaml_set "$section" "$name" "$value" "$AS_CONFIG"
+  done
 }
 
 generate_registration() {
@@ -284,7 +297,7 @@ write_synapse_config() {
   render "$TEMPLATES/homeserver.yaml.template" "$SYN_DIR/homeserver.yaml" \
     SERVER_NAME="$SERVER_NAME" REGISTRATION_SHARED_SECRET="$(secret REGISTRATION_SHARED_SECRET)" \
     MACAROON_SECRET_KEY="$(secret MACAROON_SECRET_KEY)" FORM_SECRET="$(secret FORM_SECRET)" \
-    LOGIN_JWT_SECRET="$(secret LOGIN_JWT_SECRET)"
+    LOGIN_JWT_SECRET="$(secret LOGIN_JWT_SECRET)" OIDC_CLIENT_SECRET="$(secret OIDC_CLIENT_SECRET)" PUBLIC_URL="$PUBLIC_URL"
   # Logs go to stdout, which dev.sh sends to .dev/logs/synapse.log.
   cat >"$SYN_DIR/log.yaml" <<'EOF'
 version: 1
@@ -407,7 +420,7 @@ load_demo() {
   internal_put tenants/demo '{"name": "Demo community", "domain": "demo.openmeet.localhost"}'
   local who
   for who in alice:Alice bob:Bob carol:Carol; do
-    internal_put "tenants/demo/users/${who%%:*}" "{\"name\": \"${who#*:} Demo\", \"handle\": \"${who%%:*}.demo\"}"
+    internal_put "tenants/demo/users/${who%%:*}" "{\"name\": \"${who#*:} Demo\", \"handle\": \"${who%%:*}.demo\", \"password\": \"openmeet-demo\"}"
   done
   internal_put tenants/demo/events/launch-party '{"name": "Launch party", "visibility": "private", "topic": "Welcome to OpenMeet on Matrix"}'
   internal_put tenants/demo/groups/neighbours '{"name": "Neighbours", "visibility": "public"}'
@@ -416,6 +429,7 @@ load_demo() {
   internal_put tenants/demo/groups/neighbours/members/alice '{"role": "owner"}'
   internal_put tenants/demo/groups/neighbours/members/bob '{"role": "member"}'
   internal_put tenants/demo/groups/neighbours/members/carol '{"role": "member"}'
+  say "demo: sign in from any Matrix client at $HOMESERVER_URL with OpenMeet: community demo, user alice, bob or carol, password openmeet-demo"
   say "demo: @alice.demo, @bob.demo and @carol.demo in #openmeet_demo.event.launch-party:$SERVER_NAME and #openmeet_demo.group.neighbours:$SERVER_NAME"
 }
 

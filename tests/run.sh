@@ -14,6 +14,7 @@ dotnet build OpenMeet.AppService.sln -nologo -v q || { echo "Tests: 0 passed, 1 
 status=0
 echo "==> unit tests"
 dotnet test tests/AppService.Tests --no-build -nologo --logger "trx;LogFileName=unit.trx" --results-directory "$results" || status=1
+dotnet test tests/Oidc.Tests --no-build -nologo --logger "trx;LogFileName=oidc.trx" --results-directory "$results" || status=1
 
 echo "==> the stack: synapse/dev.sh up"
 if ! bash synapse/dev.sh up; then

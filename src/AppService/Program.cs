@@ -6,13 +6,14 @@ const string Usage = """
     Usage:
       OpenMeet.AppService -c CONFIG                                 run the service
       OpenMeet.AppService generate-registration -c CONFIG -o FILE   fill empty tokens in CONFIG, write Synapse's registration FILE
+      OpenMeet.AppService rotate-keys -c CONFIG                     new OIDC signing key; the previous one still verifies
     """;
 
 var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
 var options = args.Skip(command == "run" ? 0 : 1).ToArray();
 string? Option(string name) => Array.IndexOf(options, name) is var i and >= 0 && i + 1 < options.Length ? options[i + 1] : null;
 
-if (args.Contains("--help") || args.Contains("-h") || command is not ("run" or "generate-registration"))
+if (args.Contains("--help") || args.Contains("-h") || command is not ("run" or "generate-registration" or "rotate-keys"))
 {
     Console.Error.WriteLine(Usage);
     return args.Contains("--help") || args.Contains("-h") ? 0 : 2;
@@ -38,6 +39,14 @@ try
 
         GenerateRegistration.Run(configPath, output, Path.Combine(AppContext.BaseDirectory, "registration.yaml.template"));
         Console.WriteLine($"Wrote {output}; tokens in {configPath} are filled.");
+        return 0;
+    }
+
+    if (command == "rotate-keys")
+    {
+        var config = ConfigLoader.Load(configPath);
+        var keys = OpenMeet.Oidc.Keys.IssuerKeys.Rotate(Path.Combine(config.DataDirectory, "oidc-keys.json"));
+        Console.WriteLine($"Signing with key {keys.Signing[0].Kid} from the next start; {string.Join(", ", keys.Signing.Skip(1).Select(k => k.Kid))} still verifies.");
         return 0;
     }
 

@@ -2,7 +2,10 @@ using LiteDB;
 using OpenMeet.AppService.Api;
 using OpenMeet.AppService.Commands;
 using OpenMeet.AppService.Configuration;
+using Microsoft.AspNetCore.DataProtection;
 using OpenMeet.AppService.Handles;
+using OpenMeet.AppService.SignIn;
+using OpenMeet.Oidc;
 using OpenMeet.AppService.Hosting;
 using OpenMeet.AppService.Internal;
 using OpenMeet.AppService.Matrix;
@@ -34,6 +37,12 @@ public static class ServiceHost
         builder.Services.AddHandles(config);
         builder.Services.AddPublicApi(config);
         builder.Services.AddAdminBot();
+        builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(config.DataDirectory, "protection-keys")));
+        if (config.Oidc.Enabled)
+        {
+            builder.Services.AddOidcIssuer(config.Oidc, Path.Combine(config.DataDirectory, "oidc-keys.json"));
+            builder.Services.AddSingleton<IOidcPeople, OidcPeople>();
+        }
         builder.Services.AddSingleton<ServiceStatus>();
         builder.Services.AddSingleton<RecentEvents>();
         builder.Services.AddSingleton<IEventConsumer>(sp => sp.GetRequiredService<RecentEvents>());
@@ -51,6 +60,10 @@ public static class ServiceHost
         var internalApi = app.MapInternalApi(config).MapTenantRoutes().MapEntityRoutes().MapMatrixRoutes();
         app.MapStatus(internalApi);
         app.MapPublicApi();
+        if (config.Oidc.Enabled)
+        {
+            app.MapOidc();
+        }
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<LiteDatabase>().Dispose());
         return app;
     }

@@ -9,6 +9,13 @@ namespace OpenMeet.Oidc;
 /// </summary>
 public static class Subjects
 {
+    /// <summary>The subject of a user key (<c>tenant/slug</c>).</summary>
+    public static string ForKey(string userKey)
+    {
+        var slash = userKey.IndexOf('/', StringComparison.Ordinal);
+        return For(userKey[..slash], userKey[(slash + 1)..]);
+    }
+
     public static string For(string tenantId, string userSlug)
     {
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{tenantId}/{userSlug}"));

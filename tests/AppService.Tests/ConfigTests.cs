@@ -97,7 +97,7 @@ public sealed class ConfigTests : IDisposable
     [InlineData("logging:\n  format: xml\n", "logging.format: expected 'text' or 'json', got 'xml'")]
     [InlineData("admin_bot:\n  admins: [alice]\n", "admin_bot.admins[0]: expected a Matrix ID '@name:server' or a whole server ':server', got 'alice'")]
     [InlineData("admin_bot:\n  management_room: general\n", "admin_bot.management_room: expected a room id '!…' or alias '#…:server', got 'general'")]
-    [InlineData("homserver:\n  url: x\n", "homserver: unknown key (known here: homeserver, appservice, internal, listeners, database, admin_bot, reconciler, openmeet, handles, logging)")]
+    [InlineData("homserver:\n  url: x\n", "homserver: unknown key (known here: homeserver, appservice, internal, listeners, database, admin_bot, reconciler, openmeet, handles, oidc, logging)")]
     [InlineData("database:\n  fsnyc: true\n", "database.fsnyc: unknown key (known here: path, fsync)")]
     public void ExtraSectionProblemsNameTheKey(string extra, string expected)
     {

@@ -115,16 +115,16 @@ public static class PublicApi
             return Errors.Api(409, "no_handle", "choose a handle first: POST /api/handles");
         }
 
-        if (user.UserId is null)
-        {
-            await reconciler.ProvisionAsync(user.Id, ct);
-            user = store.Users.FindById(user.Id)!;
-        }
-
         var session = http.User.FindFirst("sid")?.Value ?? http.User.FindFirst("jti")?.Value ?? "web";
         var deviceId = Credentials.DeviceFor(caller.UserKey, session);
         try
         {
+            if (user.UserId is null)
+            {
+                await reconciler.ProvisionAsync(user.Id, ct);
+                user = store.Users.FindById(user.Id)!;
+            }
+
             var login = await credentials.LoginAsync(handle, deviceId, ct);
             audit.Record(caller.Actor, "credentials", user.UserId!, "ok", $"device {deviceId}");
             return TypedResults.Json(new CredentialsReply(
@@ -137,7 +137,7 @@ public static class PublicApi
         }
         catch (MatrixException e)
         {
-            audit.Record(caller.Actor, "credentials", user.UserId!, "failed", e.ErrCode);
+            audit.Record(caller.Actor, "credentials", user.UserId ?? user.Id, "failed", e.ErrCode);
             return Errors.Api(502, "matrix_error", $"Synapse refused the session: {e.ErrCode} {e.Error}");
         }
     }

@@ -15,6 +15,7 @@ public sealed class AppConfig
     public ReconcilerConfig Reconciler { get; set; } = new();
     public OpenMeetConfig OpenMeet { get; set; } = new();
     public HandlesConfig Handles { get; set; } = new();
+    public Oidc.OidcConfig Oidc { get; set; } = new();
     public LoggingConfig Logging { get; set; } = new();
 
     /// <summary>The folder of the config file: relative paths in it are resolved against it.</summary>
@@ -23,6 +24,9 @@ public sealed class AppConfig
     public string BotUserId => $"@{Appservice.BotLocalpart}:{Homeserver.ServerName}";
 
     public string DatabasePath => Path.GetFullPath(Database.Path, BaseDirectory);
+
+    /// <summary>The data folder (the database's): the issuer's keys and the cookie keys live here too.</summary>
+    public string DataDirectory => Path.GetDirectoryName(DatabasePath)!;
 }
 
 public sealed class HomeserverConfig

@@ -98,6 +98,7 @@ public static partial class ConfigValidator
         }
 
         OpenMeetTokens(p, c.OpenMeet);
+        Oidc(p, c.Oidc, c.Listeners);
 
         if (!LogLevels.Contains(c.Logging.Level, StringComparer.OrdinalIgnoreCase))
         {
@@ -171,6 +172,61 @@ public static partial class ConfigValidator
         if (o.JwtAudience.Length == 0)
         {
             p.Add("openmeet.jwt_audience: required when OpenMeet tokens are checked (the 'aud' they carry)");
+        }
+    }
+
+    private static void Oidc(List<string> p, OpenMeet.Oidc.OidcConfig o, List<ListenerConfig> listeners)
+    {
+        if (!o.Enabled)
+        {
+            return;
+        }
+
+        if (!Uri.TryCreate(o.Issuer, UriKind.Absolute, out var issuer) || issuer.Scheme is not ("http" or "https") || issuer.AbsolutePath.TrimEnd('/') != "/oidc")
+        {
+            p.Add($"oidc.issuer: expected an absolute http(s) URL ending in /oidc (the issuer's routes live there), got '{o.Issuer}'");
+        }
+
+        if (!listeners.Any(l => l.Resources.Contains("oidc")))
+        {
+            p.Add("oidc.issuer: is set, but no listener serves the 'oidc' resource");
+        }
+
+        if (o.OpenMeetLoginUrl.Length > 0)
+        {
+            AbsoluteHttpUrl(p, "oidc.openmeet_login_url", o.OpenMeetLoginUrl, "https://openmeet.net/matrix-login");
+        }
+
+        for (var i = 0; i < o.Clients.Count; i++)
+        {
+            var client = o.Clients[i];
+            if (!AppserviceId().IsMatch(client.ClientId))
+            {
+                p.Add($"oidc.clients[{i}].client_id: expected letters, digits, '.', '_' or '-', got '{client.ClientId}'");
+            }
+
+            if (client.ClientSecret.Length < 16)
+            {
+                p.Add($"oidc.clients[{i}].client_secret: expected at least 16 characters");
+            }
+
+            if (client.RedirectUris.Count == 0)
+            {
+                p.Add($"oidc.clients[{i}].redirect_uris: at least one is required (Synapse: <public_baseurl>_synapse/client/oidc/callback)");
+            }
+
+            foreach (var (uri, j) in client.RedirectUris.Select((u, j) => (u, j)).Concat(client.PostLogoutRedirectUris.Select((u, j) => (u, j + 1000))))
+            {
+                if (!Uri.TryCreate(uri, UriKind.Absolute, out _))
+                {
+                    p.Add($"oidc.clients[{i}].{(j < 1000 ? "redirect_uris" : "post_logout_redirect_uris")}[{j % 1000}]: expected an absolute URL, got '{uri}'");
+                }
+            }
+
+            if (client.BackchannelLogoutUri.Length > 0)
+            {
+                AbsoluteHttpUrl(p, $"oidc.clients[{i}].backchannel_logout_uri", client.BackchannelLogoutUri, "https://matrix.example.org/_synapse/client/oidc/backchannel_logout");
+            }
         }
     }
 

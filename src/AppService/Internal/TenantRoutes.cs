@@ -1,3 +1,4 @@
+using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Audit;
 using OpenMeet.AppService.Handles;
 using OpenMeet.AppService.Hosting;
@@ -48,7 +49,7 @@ public static class TenantRoutes
     }
 
     private static async Task<IResult> PutUser(string tenantId, string userSlug, HttpRequest request, Store store, ReconcileBacklog backlog,
-        HandleClaims claims, CancellationToken ct)
+        HandleClaims claims, AppConfig config, CancellationToken ct)
     {
         if (store.Tenants.FindById(tenantId) is null)
         {
@@ -71,9 +72,14 @@ public static class TenantRoutes
             return JsonBody.Invalid("name", "required, the person's display name");
         }
 
-        if (body.Password is not null)
+        if (body.Password is not null && !(config.Oidc.Enabled && config.Oidc.LocalLogin))
         {
-            return JsonBody.Invalid("password", "local sign-in is not enabled on this service");
+            return JsonBody.Invalid("password", "local sign-in is not enabled on this service (oidc.local_login)");
+        }
+
+        if (body.Password is { Length: < 8 })
+        {
+            return JsonBody.Invalid("password", "at least 8 characters");
         }
 
         // The handle first: if it cannot be had, nothing else of the request is written either.
@@ -97,13 +103,19 @@ public static class TenantRoutes
         user.Email = body.Email;
         user.Revoked = false;
         user.Handle ??= claims.ActiveHandleOf(key);
+        if (body.Password is not null)
+        {
+            user.PasswordHash = SignIn.Passwords.Hash(body.Password);
+        }
+
         user.UpdatedAt = DateTime.UtcNow;
         store.Users.Upsert(user);
         backlog.EnqueueSoon(Reconciler.UserKeyPrefix + key);
         return TypedResults.Json(Reply(user), AppJsonContext.Default.UserReply);
     }
 
-    private static IResult DeleteUser(string tenantId, string userSlug, Store store, ReconcileBacklog backlog, AuditLog audit)
+    private static async Task<IResult> DeleteUser(string tenantId, string userSlug, Store store, ReconcileBacklog backlog, AuditLog audit,
+        IServiceProvider services, CancellationToken ct)
     {
         if (store.Users.FindById(Names.UserKey(tenantId, userSlug)) is not { } user)
         {
@@ -114,6 +126,12 @@ public static class TenantRoutes
         user.UpdatedAt = DateTime.UtcNow;
         store.Users.Update(user);
         audit.Record("internal-api", "revoke", user.Id, "accepted", user.UserId);
+        if (services.GetService<OpenMeet.Oidc.BackchannelLogout>() is { } backchannel)
+        {
+            // Their SSO sessions end in Synapse too, not only their devices.
+            await backchannel.LogoutUserAsync(user.Id, ct);
+        }
+
         backlog.Enqueue(Reconciler.UserKeyPrefix + user.Id);
         backlog.EnqueueSoon(Names.SpaceKey(tenantId));
         foreach (var member in store.Members.Find(m => m.UserKey == user.Id))

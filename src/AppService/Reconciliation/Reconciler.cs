@@ -275,7 +275,16 @@ public sealed partial class Reconciler(
             account["threepids"] = new JsonArray(new JsonObject { ["medium"] = "email", ["address"] = email });
         }
 
-        await admin.PutUserAsync(userId, account, ct);
+        try
+        {
+            await admin.PutUserAsync(userId, account, ct);
+        }
+        catch (MatrixException e) when (e.ErrCode == "M_USER_IN_USE")
+        {
+            // Two provisionings of one new account raced inside Synapse; it exists now, so this is an update.
+            await admin.PutUserAsync(userId, account, ct);
+        }
+
         var isNew = user.UserId is null;
         user.UserId = userId;
         user.ProvisionedName = user.Name;

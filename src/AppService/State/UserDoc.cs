@@ -12,6 +12,10 @@ public sealed class UserDoc
     public string Slug { get; set; } = "";
     public string Name { get; set; } = "";
     public string? Email { get; set; }
+    /// <summary>OpenMeet vouched for the email (an assertion's email_verified): only then is it in id tokens.</summary>
+    public bool EmailVerified { get; set; }
+    /// <summary>For local sign-in at the OIDC issuer (where enabled): PBKDF2, never the password.</summary>
+    public string? PasswordHash { get; set; }
     /// <summary>The chosen Matrix localpart, case-folded; unique across tenants.</summary>
     public string? Handle { get; set; }
     /// <summary>The Matrix ID, once the account is provisioned.</summary>

@@ -1,0 +1,102 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using OpenMeet.AppService.Handles;
+using OpenMeet.AppService.Reconciliation;
+using OpenMeet.AppService.State;
+using OpenMeet.Oidc;
+
+namespace OpenMeet.AppService.SignIn;
+
+/// <summary>The issuer's view of OpenMeet's people: the store, the handle claims, OpenMeet's assertions.</summary>
+public sealed class OidcPeople(
+    Store store,
+    HandleClaims claims,
+    ReconcileBacklog backlog,
+    UsedAssertions used,
+    OidcConfig oidc,
+    IOptionsMonitor<JwtBearerOptions> bearer) : IOidcPeople
+{
+    private static readonly TimeSpan MaxAssertionLife = TimeSpan.FromMinutes(1);
+
+    public OidcPerson? Find(string userKey) => store.Users.FindById(userKey) is { } user ? Person(user) : null;
+
+    public OidcPerson? CheckPassword(string tenantId, string userSlug, string password)
+    {
+        var user = Names.IsValid(tenantId) && Names.IsValid(userSlug) ? store.Users.FindById(Names.UserKey(tenantId, userSlug)) : null;
+        // The same work whether or not the user exists, so the answer's timing tells nothing.
+        return Passwords.Verify(password, user?.PasswordHash ?? Passwords.Hash("timing")) && user is not null ? Person(user) : null;
+    }
+
+    public async Task<(OidcPerson? Person, string? Problem)> FromAssertionAsync(string assertion, CancellationToken ct)
+    {
+        var options = bearer.Get(JwtBearerDefaults.AuthenticationScheme);
+        var parameters = options.TokenValidationParameters.Clone();
+        parameters.ValidAudience = oidc.Issuer.TrimEnd('/');
+        if (options.ConfigurationManager is { } keys)
+        {
+            parameters.IssuerSigningKeys = (await keys.GetConfigurationAsync(ct)).SigningKeys;
+        }
+
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(assertion, parameters);
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken token)
+        {
+            return (null, result.Exception switch
+            {
+                SecurityTokenExpiredException => "The OpenMeet assertion has expired.",
+                SecurityTokenInvalidAudienceException => "The OpenMeet assertion is for another audience.",
+                _ => "The OpenMeet assertion is not valid.",
+            });
+        }
+
+        if (token.ValidTo - (token.IssuedAt == DateTime.MinValue ? token.ValidFrom : token.IssuedAt) > MaxAssertionLife)
+        {
+            return (null, "The OpenMeet assertion lives longer than a minute: refused.");
+        }
+
+        if (!token.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Jti, out var jti) || !used.TryUse(jti, token.ValidTo))
+        {
+            return (null, "The OpenMeet assertion was used before.");
+        }
+
+        var tenant = token.TryGetPayloadValue<string>("tenant_id", out var t) ? t : null;
+        var slug = token.Subject;
+        if (!Names.IsValid(tenant) || !Names.IsValid(slug) || store.Tenants.FindById(tenant!) is null)
+        {
+            return (null, "The OpenMeet assertion names no known community and person.");
+        }
+
+        var key = Names.UserKey(tenant!, slug);
+        var user = store.Users.FindById(key) ?? new UserDoc { Id = key, TenantId = tenant!, Slug = slug, UpdatedAt = DateTime.UtcNow };
+        user.Name = token.TryGetPayloadValue<string>("name", out var name) && name.Length > 0 ? name : user.Name.Length > 0 ? user.Name : slug;
+        user.Email = token.TryGetPayloadValue<string>("email", out var email) ? email : user.Email;
+        user.EmailVerified = token.TryGetPayloadValue<bool>("email_verified", out var verified) && verified;
+        user.Handle ??= claims.ActiveHandleOf(key);
+        store.Users.Upsert(user);
+        backlog.Enqueue(Reconciler.UserKeyPrefix + key);
+        return (Person(user), null);
+    }
+
+    public async Task<(string Handle, string? Problem, IReadOnlyList<string> Suggestions)> CheckHandleAsync(OidcPerson person, string handle, CancellationToken ct)
+    {
+        var check = await claims.CheckAsync(handle, person.Name, person.UserKey, ct);
+        return (check.Handle, check.Reason, check.Suggestions);
+    }
+
+    public async Task<string?> ClaimHandleAsync(OidcPerson person, string handle, CancellationToken ct)
+    {
+        var outcome = await claims.ClaimAsync(person.UserKey, handle, $"oidc:{person.UserKey}", ct);
+        if (outcome.Status is ClaimStatus.Claimed or ClaimStatus.AlreadyYours)
+        {
+            backlog.Enqueue(Reconciler.UserKeyPrefix + person.UserKey);
+            return null;
+        }
+
+        return outcome.Reason;
+    }
+
+    private OidcPerson Person(UserDoc user) => new(
+        user.Id, user.TenantId, user.Slug, user.Name, user.Email, user.EmailVerified,
+        user.Handle ?? claims.ActiveHandleOf(user.Id), store.Tenants.FindById(user.TenantId)?.Domain, user.Revoked);
+}

@@ -1,0 +1,140 @@
+using Microsoft.AspNetCore;
+using System.Globalization;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.AspNetCore.Routing;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using OpenMeet.Oidc.Pages;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace OpenMeet.Oidc.Endpoints;
+
+/// <summary>The OpenID Connect endpoints OpenIddict passes through to us: authorize, token, userinfo, end session.</summary>
+public static class ProtocolEndpoints
+{
+    public static IEndpointRouteBuilder MapOidcProtocol(this IEndpointRouteBuilder app)
+    {
+        app.MapMethods("/oidc/authorize", ["GET", "POST"], (Delegate)Authorize);
+        app.MapPost("/oidc/token", (Delegate)Token);
+        app.MapMethods("/oidc/userinfo", ["GET", "POST"], (Delegate)UserInfo);
+        app.MapMethods("/oidc/logout", ["GET", "POST"], (Delegate)Logout);
+        return app;
+    }
+
+    private static async Task<IResult> Authorize(HttpContext http, IOidcPeople people, BackchannelLogout sessions)
+    {
+        var request = http.GetOpenIddictServerRequest();
+        if (request is null)
+        {
+            // OpenIddict rejected the request (unknown client, unregistered redirect_uri...): a page, never a redirect.
+            return ErrorPage(http);
+        }
+
+        var session = await http.AuthenticateAsync(OidcIssuer.SessionScheme);
+        var authTime = long.TryParse(session.Principal?.FindFirst(Claims.AuthenticationTime)?.Value, CultureInfo.InvariantCulture, out var t) ? t : 0;
+        var tooOld = request.MaxAge is { } maxAge && DateTimeOffset.UtcNow.ToUnixTimeSeconds() - authTime > maxAge;
+        if (!session.Succeeded || tooOld || request.HasPromptValue(PromptValues.Login))
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Refuse(Errors.LoginRequired, "The person is not signed in.");
+            }
+
+            // Back to this request after signing in, without the prompt=login that sent us there.
+            var parameters = http.Request.HasFormContentType ? http.Request.Form.ToList() : http.Request.Query.ToList();
+            var back = http.Request.PathBase + http.Request.Path + QueryString.Create(parameters.Where(p => p.Key != Parameters.Prompt));
+            return Results.Redirect($"/oidc/login?returnUrl={Uri.EscapeDataString(back)}");
+        }
+
+        var person = people.Find(session.Principal!.FindFirst(Identity.UserKeyClaim)!.Value);
+        if (person is null || person.Revoked)
+        {
+            await http.SignOutAsync(OidcIssuer.SessionScheme);
+            return Refuse(Errors.AccessDenied, "This person's Matrix access has been revoked.");
+        }
+
+        if (person.Handle is null)
+        {
+            return Results.Redirect($"/oidc/handle?returnUrl={Uri.EscapeDataString(http.Request.GetEncodedPathAndQuery())}");
+        }
+
+        var sid = session.Principal.FindFirst("sid")!.Value;
+        sessions.Remember(sid, person.UserKey, person.Subject);
+        return Results.SignIn(Identity.For(person, sid, authTime, request.GetScopes()), null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    private static async Task<IResult> Token(HttpContext http, IOidcPeople people)
+    {
+        var request = http.GetOpenIddictServerRequest();
+        if (request is null || !(request.IsAuthorizationCodeGrantType() || request.IsRefreshTokenGrantType()))
+        {
+            return Refuse(Errors.UnsupportedGrantType, "Only the authorization code and refresh token grants are supported.");
+        }
+
+        var result = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        var principal = result.Principal!;
+        var person = people.Find(principal.FindFirst(Identity.UserKeyClaim)?.Value ?? "");
+        if (person is null || person.Revoked || person.Handle is null)
+        {
+            return Refuse(Errors.InvalidGrant, "This person's Matrix access has been revoked.");
+        }
+
+        // Claims are made again from the person as they are now (a new name, a revocation).
+        var authTime = long.Parse(principal.FindFirst(Claims.AuthenticationTime)!.Value, CultureInfo.InvariantCulture);
+        return Results.SignIn(Identity.For(person, principal.FindFirst("sid")!.Value, authTime, principal.GetScopes()), null,
+            OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    private static async Task<IResult> UserInfo(HttpContext http)
+    {
+        var result = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        if (result.Principal is not { } principal)
+        {
+            return Results.Challenge(null, [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+        }
+
+        var claims = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            [Claims.Subject] = principal.GetClaim(Claims.Subject),
+        };
+        foreach (var name in new[] { Claims.Name, Claims.PreferredUsername, "matrix_handle", "tenant_id", "tenant_domain", Claims.Email })
+        {
+            if (principal.GetClaim(name) is { } value)
+            {
+                claims[name] = value;
+            }
+        }
+
+        return Results.Json(claims);
+    }
+
+    private static async Task<IResult> Logout(HttpContext http, BackchannelLogout backchannel)
+    {
+        var session = await http.AuthenticateAsync(OidcIssuer.SessionScheme);
+        if (session.Principal?.FindFirst("sid")?.Value is { } sid && session.Principal.FindFirst(Identity.UserKeyClaim)?.Value is { } user)
+        {
+            await backchannel.LogoutSessionAsync(sid, Subjects.ForKey(user), http.RequestAborted);
+        }
+
+        await http.SignOutAsync(OidcIssuer.SessionScheme);
+        return Results.SignOut(new AuthenticationProperties { RedirectUri = "/oidc/signed-out" }, [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+    }
+
+    private static IResult Refuse(string error, string description) => Results.Forbid(
+        new AuthenticationProperties(new Dictionary<string, string?>
+        {
+            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+        }),
+        [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+
+    private static IResult ErrorPage(HttpContext http)
+    {
+        var response = http.GetOpenIddictServerResponse();
+        return Html.Error("This sign-in cannot go on",
+            $"{response?.ErrorDescription ?? "The request is not valid."} ({response?.Error ?? "invalid_request"})");
+    }
+}

@@ -1,0 +1,26 @@
+namespace OpenMeet.Oidc;
+
+/// <summary>
+/// The people directory the issuer asks (the appservice's store and handle claims). An interface
+/// because the issuer is a library the appservice hosts, not because there are several.
+/// </summary>
+public interface IOidcPeople
+{
+    OidcPerson? Find(string userKey);
+
+    /// <summary>The person if the tenant, user and password match a local account, else null.</summary>
+    OidcPerson? CheckPassword(string tenantId, string userSlug, string password);
+
+    /// <summary>
+    /// The person a signed OpenMeet assertion names (created if the issuer did not know them yet), or
+    /// why the assertion is refused (signature, issuer, audience = our issuer, at most a minute of life,
+    /// a jti never seen before).
+    /// </summary>
+    Task<(OidcPerson? Person, string? Problem)> FromAssertionAsync(string assertion, CancellationToken ct);
+
+    /// <summary>Why the person cannot have the handle (null: they can), and free ones to offer.</summary>
+    Task<(string Handle, string? Problem, IReadOnlyList<string> Suggestions)> CheckHandleAsync(OidcPerson person, string handle, CancellationToken ct);
+
+    /// <summary>Claims the handle for the person; null, or why not.</summary>
+    Task<string?> ClaimHandleAsync(OidcPerson person, string handle, CancellationToken ct);
+}

@@ -1,0 +1,13 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using OpenMeet.Oidc.Endpoints;
+using OpenMeet.Oidc.Pages;
+
+namespace OpenMeet.Oidc;
+
+public static class OidcEndpoints
+{
+    /// <summary>Everything under /oidc that is ours rather than OpenIddict's (discovery and JWKS are OpenIddict's).</summary>
+    public static IEndpointRouteBuilder MapOidc(this IEndpointRouteBuilder app) =>
+        app.MapOidcProtocol().MapOidcSignIn().MapOidcHandlePicker();
+}

@@ -1,0 +1,91 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.DependencyInjection;
+using OpenIddict.Server;
+using OpenMeet.Oidc.Keys;
+using OpenMeet.Oidc.Pages;
+using OpenMeet.Oidc.Stores;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace OpenMeet.Oidc;
+
+/// <summary>
+/// The OIDC issuer Synapse signs people in with: OpenIddict's server (code flow with PKCE required,
+/// refresh tokens, userinfo, JWKS, discovery, end session) on LiteDB stores, keys from the data folder.
+/// </summary>
+public static class OidcIssuer
+{
+    /// <summary>The issuer's own sign-in session (a cookie on /oidc), not a Matrix session.</summary>
+    public const string SessionScheme = "OpenMeet.Oidc.Session";
+
+    public static IServiceCollection AddOidcIssuer(this IServiceCollection services, OidcConfig config, string keysPath)
+    {
+        services.AddSingleton(config);
+        services.AddSingleton<LoginAttempts>();
+        services.AddSingleton<BackchannelLogout>();
+        services.AddSingleton<UsedAssertions>();
+        services.AddHttpClient(BackchannelLogout.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
+        services.AddAntiforgery(o =>
+        {
+            o.FormFieldName = "__csrf";
+            o.Cookie.Name = "openmeet.oidc.csrf";
+            o.Cookie.Path = "/oidc";
+        });
+        services.AddAuthentication().AddCookie(SessionScheme, o =>
+        {
+            o.Cookie.Name = "openmeet.oidc.session";
+            o.Cookie.Path = "/oidc";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Lax;
+            o.ExpireTimeSpan = TimeSpan.FromDays(14);
+            o.LoginPath = "/oidc/login";
+        });
+
+        var keys = IssuerKeys.LoadOrCreate(keysPath);
+        services.AddSingleton(keys);
+        var issuer = config.Issuer.TrimEnd('/');
+        Uri At(string path) => new($"{issuer}/{path}");
+        services.AddOpenIddict()
+            .AddCore(o => o.UseLiteDb())
+            .AddServer(o =>
+            {
+                o.SetIssuer(new Uri(issuer));
+                o.SetConfigurationEndpointUris(At(".well-known/openid-configuration"))
+                    .SetJsonWebKeySetEndpointUris(At("jwks"))
+                    .SetAuthorizationEndpointUris(At("authorize"))
+                    .SetTokenEndpointUris(At("token"))
+                    .SetUserInfoEndpointUris(At("userinfo"))
+                    .SetEndSessionEndpointUris(At("logout"));
+                o.AllowAuthorizationCodeFlow().AllowRefreshTokenFlow().RequireProofKeyForCodeExchange();
+                o.Configure(options => options.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
+                o.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.OfflineAccess);
+                o.RegisterClaims(Claims.Subject, Claims.Name, Claims.PreferredUsername, Claims.Email, "matrix_handle", "tenant_id", "tenant_domain", "sid");
+                foreach (var key in IssuerKeys.SigningKeys(keys))
+                {
+                    o.AddSigningKey(key);
+                }
+
+                o.AddEncryptionKey(IssuerKeys.EncryptionKey(keys));
+                o.DisableAccessTokenEncryption();
+                o.SetAuthorizationCodeLifetime(TimeSpan.FromMinutes(2));
+                o.AddEventHandler<OpenIddictServerEvents.HandleConfigurationRequestContext>(b => b.UseInlineHandler(context =>
+                {
+                    context.Metadata["backchannel_logout_supported"] = true;
+                    context.Metadata["backchannel_logout_session_supported"] = true;
+                    return default;
+                }));
+                var aspNet = o.UseAspNetCore()
+                    .EnableAuthorizationEndpointPassthrough()
+                    .EnableTokenEndpointPassthrough()
+                    .EnableUserInfoEndpointPassthrough()
+                    .EnableEndSessionEndpointPassthrough()
+                    .EnableErrorPassthrough();
+                if (new Uri(issuer).Scheme == Uri.UriSchemeHttp)
+                {
+                    // Plain http only where the operator configured an http issuer (loopback development).
+                    aspNet.DisableTransportSecurityRequirement();
+                }
+            });
+        services.AddHostedService<ClientSeeder>();
+        return services;
+    }
+}

@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using OpenMeet.Oidc.Endpoints;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace OpenMeet.Oidc.Pages;
+
+/// <summary>How a person proves who they are: a local password, or OpenMeet's own login page.</summary>
+public static class SignInPages
+{
+    public static IEndpointRouteBuilder MapOidcSignIn(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/oidc/login", (Delegate)ShowLogin);
+        app.MapPost("/oidc/login", (Delegate)PostLogin);
+        app.MapGet("/oidc/openmeet", (Delegate)ToOpenMeet);
+        app.MapMethods("/oidc/openmeet/callback", ["GET", "POST"], (Delegate)FromOpenMeet);
+        app.MapGet("/oidc/signed-out", () => Html.Page("You are signed out", "<p>You are signed out of OpenMeet's Matrix sign-in. You can close this page.</p>"));
+        return app;
+    }
+
+    /// <summary>Only our own authorization endpoint is a place to go back to: no open redirects.</summary>
+    public static string? SafeReturn(string? url) =>
+        url is not null && url.StartsWith("/oidc/authorize?", StringComparison.Ordinal) && !url.Contains("//", StringComparison.Ordinal) ? url : null;
+
+    private static IResult ShowLogin(string? returnUrl, HttpContext http, OidcConfig config, IAntiforgery antiforgery) =>
+        SafeReturn(returnUrl) is not { } back
+            ? Html.Error("Nothing to sign in to", "Start signing in from your Matrix app (Element, FluffyChat, ...).")
+            : LoginPage(http, config, antiforgery, back, null, null, null);
+
+    private static IResult LoginPage(HttpContext http, OidcConfig config, IAntiforgery antiforgery, string back, string? tenant, string? user, string? error)
+    {
+        var body = error is null ? "" : $"<p class=\"error\">{Html.E(error)}</p>";
+        if (config.OpenMeetLoginUrl.Length > 0)
+        {
+            body += $"<p><a class=\"button\" href=\"/oidc/openmeet?returnUrl={Html.E(Uri.EscapeDataString(back))}\">Sign in with OpenMeet</a></p>";
+        }
+
+        if (config.LocalLogin)
+        {
+            var csrf = antiforgery.GetAndStoreTokens(http);
+            body += $"""
+                <form method="post" action="/oidc/login">
+                {Html.Hidden(csrf.FormFieldName, csrf.RequestToken)}
+                {Html.Hidden("returnUrl", back)}
+                <label for="tenant">Community</label>
+                <input id="tenant" name="tenant" value="{Html.E(tenant)}" autocomplete="organization" required>
+                <label for="user">User name</label>
+                <input id="user" name="user" value="{Html.E(user)}" autocomplete="username" required>
+                <label for="password">Password</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required>
+                <button type="submit">Sign in</button>
+                </form>
+                """;
+        }
+
+        if (!config.LocalLogin && config.OpenMeetLoginUrl.Length == 0)
+        {
+            body += "<p class=\"error\">No way to sign in is configured on this server.</p>";
+        }
+
+        return Html.Page("Sign in to Matrix with OpenMeet", body, error is null ? 200 : 400);
+    }
+
+    private static async Task<IResult> PostLogin(HttpContext http, OidcConfig config, IAntiforgery antiforgery, IOidcPeople people, LoginAttempts attempts)
+    {
+        if (!config.LocalLogin)
+        {
+            return Html.Error("Password sign-in is off", "This server signs people in through OpenMeet only.", 404);
+        }
+
+        if (!await antiforgery.IsRequestValidAsync(http))
+        {
+            return Html.Error("Please try again", "This form expired or did not come from this site. Go back and sign in again.");
+        }
+
+        var form = http.Request.Form;
+        if (SafeReturn(form["returnUrl"]) is not { } back)
+        {
+            return Html.Error("Nothing to sign in to", "Start signing in from your Matrix app.");
+        }
+
+        string tenant = form["tenant"].ToString().Trim(), user = form["user"].ToString().Trim(), password = form["password"].ToString();
+        var address = http.Connection.RemoteIpAddress?.ToString() ?? "?";
+        var account = $"{tenant}/{user}";
+        if (attempts.Blocked(account, address))
+        {
+            return LoginPage(http, config, antiforgery, back, tenant, user, "Too many failed attempts. Wait a quarter of an hour and try again.");
+        }
+
+        if (people.CheckPassword(tenant, user, password) is not { } person)
+        {
+            attempts.Failed(account, address);
+            return LoginPage(http, config, antiforgery, back, tenant, user, "The community, user name or password is wrong.");
+        }
+
+        if (person.Revoked)
+        {
+            return Html.Error("Access revoked", "Your Matrix access has been revoked. Ask your community's organisers.", 403);
+        }
+
+        await SignInAsync(http, person);
+        return Results.Redirect(back);
+    }
+
+    private static IResult ToOpenMeet(string? returnUrl, OidcConfig config, IDataProtectionProvider protection)
+    {
+        if (config.OpenMeetLoginUrl.Length == 0 || SafeReturn(returnUrl) is not { } back)
+        {
+            return Html.Error("Nothing to sign in to", "Start signing in from your Matrix app.");
+        }
+
+        var state = protection.CreateProtector("openmeet-handoff").ToTimeLimitedDataProtector().Protect(back, TimeSpan.FromMinutes(15));
+        var callback = $"{config.Issuer.TrimEnd('/')}/openmeet/callback";
+        var separator = config.OpenMeetLoginUrl.Contains('?', StringComparison.Ordinal) ? '&' : '?';
+        return Results.Redirect($"{config.OpenMeetLoginUrl}{separator}redirect_uri={Uri.EscapeDataString(callback)}&state={Uri.EscapeDataString(state)}");
+    }
+
+    private static async Task<IResult> FromOpenMeet(HttpContext http, IOidcPeople people, IDataProtectionProvider protection)
+    {
+        var values = http.Request.HasFormContentType ? (IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>>)http.Request.Form : http.Request.Query;
+        var fields = values.ToDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.Ordinal);
+        string back;
+        try
+        {
+            back = SafeReturn(protection.CreateProtector("openmeet-handoff").ToTimeLimitedDataProtector().Unprotect(fields.GetValueOrDefault("state") ?? ""))
+                ?? throw new CryptographicException("not a return address");
+        }
+        catch (CryptographicException)
+        {
+            return Html.Error("This sign-in expired", "Start signing in again from your Matrix app.");
+        }
+
+        var (person, problem) = await people.FromAssertionAsync(fields.GetValueOrDefault("assertion") ?? "", http.RequestAborted);
+        if (person is null)
+        {
+            return Html.Error("OpenMeet's answer was not accepted", problem ?? "The assertion is not valid.", 401);
+        }
+
+        if (person.Revoked)
+        {
+            return Html.Error("Access revoked", "Your Matrix access has been revoked. Ask your community's organisers.", 403);
+        }
+
+        await SignInAsync(http, person);
+        return Results.Redirect(back);
+    }
+
+    private static Task SignInAsync(HttpContext http, OidcPerson person)
+    {
+        var identity = new ClaimsIdentity(OidcIssuer.SessionScheme);
+        identity.AddClaim(new Claim(Identity.UserKeyClaim, person.UserKey));
+        identity.AddClaim(new Claim("sid", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))));
+        identity.AddClaim(new Claim(Claims.AuthenticationTime, DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
+        return http.SignInAsync(OidcIssuer.SessionScheme, new ClaimsPrincipal(identity));
+    }
+}
