@@ -58,7 +58,7 @@ save_secret() {
 
 ensure_secrets() {
   local key
-  for key in REGISTRATION_SHARED_SECRET MACAROON_SECRET_KEY FORM_SECRET ADMIN_PASSWORD OPENMEET_JWT_SECRET LOGIN_JWT_SECRET OIDC_CLIENT_SECRET; do
+  for key in REGISTRATION_SHARED_SECRET MACAROON_SECRET_KEY FORM_SECRET ADMIN_PASSWORD OPENMEET_JWT_SECRET LOGIN_JWT_SECRET OIDC_CLIENT_SECRET OIDC_RP_SECRET; do
     [[ -n $(secret "$key") ]] || save_secret "$key" "$(random_hex)"
   done
 }
@@ -277,7 +277,7 @@ write_appservice_config() {
     DATABASE_PATH="$AS_DIR/data/openmeet.db" ADMIN_MXID="$ADMIN_MXID" ADMIN_TOKEN="$(secret ADMIN_ACCESS_TOKEN)" \
     LOGIN_JWT_SECRET="$(secret LOGIN_JWT_SECRET)" OPENMEET_JWT_SECRET="$(secret OPENMEET_JWT_SECRET)" \
     OPENMEET_JWT_ISSUER="$JWT_ISSUER" OPENMEET_JWT_AUDIENCE="$JWT_AUDIENCE" OIDC_CLIENT_SECRET="$(secret OIDC_CLIENT_SECRET)" \
-    OPENMEET_LOGIN_URL="$OPENMEET_LOGIN_URL"
+    OIDC_RP_SECRET="$(secret OIDC_RP_SECRET)" OPENMEET_LOGIN_URL="$OPENMEET_LOGIN_URL"
   for key in as_token:appservice:$as_token hs_token:appservice:$hs_token token:internal:$internal_token; do
     IFS=: read -r name section value <<<"$key"
     [[ -z $value ]] || yaml_set "$section" "$name" "$value" "$AS_CONFIG"
@@ -545,6 +545,9 @@ cmd_env() {
   env_line MANAGEMENT_ROOM_ID "$(cat "$DEV/management_room" 2>/dev/null || true)"
   env_line APPSERVICE_PID "$(pid_of appservice || true)"
   env_line SYNAPSE_PID "$(pid_of synapse || true)"
+  env_line OIDC_TEST_CLIENT_ID e2e-rp
+  env_line OIDC_TEST_CLIENT_SECRET "$(secret OIDC_RP_SECRET)"
+  env_line OIDC_TEST_REDIRECT_URI http://127.0.0.1:8765/callback
   env_line DEV_DIR "$DEV"
   env_line APPSERVICE_LOG "$LOGS/appservice.log"
   env_line SYNAPSE_LOG "$LOGS/synapse.log"
