@@ -254,6 +254,9 @@ unmount_ours() {
 
 # ---------------------------------------------------------------- writing the stack's files
 
+# When the service's own assemblies were last written: any of them changing means a restart.
+built_stamp() { stat -c %Y "$DEV"/bin/OpenMeet.*.dll 2>/dev/null | sort -n | tail -n 1; }
+
 build_service() {
   say "building the appservice (log: $LOGS/build.log)"
   if ! (cd "$REPO" && dotnet build src/AppService -c Release -o "$DEV/bin" -v q -nologo) >"$LOGS/build.log" 2>&1; then
@@ -480,9 +483,9 @@ cmd_up() {
   # Always build (seconds when nothing changed): a running service from older sources is
   # replaced, so tests run the code in the checkout.
   local built
-  built=$(stat -c %Y "$DEV/bin/OpenMeet.AppService.dll" 2>/dev/null || echo none)
+  built=$(built_stamp)
   build_service
-  if $service_up && [[ $(stat -c %Y "$DEV/bin/OpenMeet.AppService.dll") != "$built" ]]; then
+  if $service_up && [[ $(built_stamp) != "$built" ]]; then
     say "the sources changed: restarting the appservice"
     stop_daemon appservice
     service_up=false

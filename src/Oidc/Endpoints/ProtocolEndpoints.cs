@@ -27,7 +27,7 @@ public static class ProtocolEndpoints
     private static async Task<IResult> Authorize(HttpContext http, IOidcPeople people, BackchannelLogout sessions)
     {
         var request = http.GetOpenIddictServerRequest();
-        if (request is null)
+        if (request is null || http.Response.StatusCode >= 400 || http.GetOpenIddictServerResponse() is { Error: not null })
         {
             // OpenIddict rejected the request (unknown client, unregistered redirect_uri...): a page, never a redirect.
             return ErrorPage(http);
