@@ -15,5 +15,9 @@ public sealed class OidcConfig
     [ConfigurationKeyName("openmeet_login_url")]
     public string OpenMeetLoginUrl { get; set; } = "";
 
+    /// <summary>How long an authorization code may wait to be redeemed.</summary>
+    [ConfigurationKeyName("code_lifetime_seconds")]
+    public int CodeLifetimeSeconds { get; set; } = 120;
+
     public bool Enabled => Issuer.Length > 0;
 }

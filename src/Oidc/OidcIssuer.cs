@@ -66,7 +66,7 @@ public static class OidcIssuer
 
                 o.AddEncryptionKey(IssuerKeys.EncryptionKey(keys));
                 o.DisableAccessTokenEncryption();
-                o.SetAuthorizationCodeLifetime(TimeSpan.FromMinutes(2));
+                o.SetAuthorizationCodeLifetime(TimeSpan.FromSeconds(config.CodeLifetimeSeconds));
                 o.AddEventHandler<OpenIddictServerEvents.HandleConfigurationRequestContext>(b => b.UseInlineHandler(context =>
                 {
                     context.Metadata["backchannel_logout_supported"] = true;

@@ -120,6 +120,45 @@ public sealed class OidcProtocolEndToEndTests(LiveStackFixture stack)
     }
 
     [Fact]
+    public async Task ExpiredCodeIsRefused()
+    {
+        var grant = await AuthorizeAsync();
+        await Task.Delay(TimeSpan.FromSeconds(17)); // the dev stack's oidc.code_lifetime_seconds is 15
+
+        var (status, body) = await TokenAsync(CodeForm(grant));
+
+        status.Should().Be(HttpStatusCode.BadRequest);
+        body.GetProperty("error").GetString().Should().Be("invalid_grant");
+    }
+
+    [Fact]
+    public async Task RepeatedFailedLoginsAreLimitedPerAccount()
+    {
+        var tenant = $"e2e{OpenMeet.Run}lim{Guid.NewGuid().ToString("N")[..4]}";
+        await om.PutAsync($"tenants/{tenant}", new { name = "Limits" });
+        await om.PutAsync($"tenants/{tenant}/users/joy", new { name = "Joy", handle = $"{tenant}.joy", password = "the right password" });
+        var browser = new Browserless();
+        var url = AuthorizeUrl("verifier-verifier-verifier-verifier-verifier");
+        var login = Browserless.Location(await browser.GetAsync(url), url);
+
+        async Task<string> TryAsync(string password)
+        {
+            var form = Browserless.Hidden(await (await browser.GetAsync(login)).Content.ReadAsStringAsync());
+            form["tenant"] = tenant;
+            form["user"] = "joy";
+            form["password"] = password;
+            return await (await browser.SendAsync(HttpMethod.Post, Issuer + "/login", form)).Content.ReadAsStringAsync();
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            (await TryAsync("a wrong password")).Should().Contain("The community, user name or password is wrong.");
+        }
+
+        (await TryAsync("the right password")).Should().Contain("Too many failed attempts", "even the right password waits once the account is limited");
+    }
+
+    [Fact]
     public async Task WrongClientSecretIsRefused()
     {
         var grant = await AuthorizeAsync();

@@ -187,6 +187,11 @@ public static partial class ConfigValidator
             p.Add($"oidc.issuer: expected an absolute http(s) URL ending in /oidc (the issuer's routes live there), got '{o.Issuer}'");
         }
 
+        if (o.CodeLifetimeSeconds is < 5 or > 600)
+        {
+            p.Add($"oidc.code_lifetime_seconds: expected 5 to 600 seconds, got {o.CodeLifetimeSeconds}");
+        }
+
         if (!listeners.Any(l => l.Resources.Contains("oidc")))
         {
             p.Add("oidc.issuer: is set, but no listener serves the 'oidc' resource");
