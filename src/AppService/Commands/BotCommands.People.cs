@@ -54,21 +54,10 @@ public sealed partial class BotCommands
             return Task.FromResult(Reply.Success($"{user.Id} ({user.UserId ?? "no account"}) is revoked already."));
         }
 
-        Task<Reply> Run(CancellationToken token)
+        async Task<Reply> Run(CancellationToken token)
         {
-            var current = store.Users.FindById(user.Id)!;
-            current.Revoked = true;
-            current.UpdatedAt = DateTime.UtcNow;
-            store.Users.Update(current);
-            backlog.Enqueue(Reconciler.UserKeyPrefix + current.Id);
-            backlog.Enqueue(Names.SpaceKey(current.TenantId));
-            foreach (var member in store.Members.Find(m => m.UserKey == current.Id))
-            {
-                backlog.Enqueue(member.RoomKey);
-            }
-
-            audit.Record(admin, "revoke", current.UserId ?? current.Id, "ok", current.Id);
-            return Task.FromResult(Reply.Success($"Revoked {current.Id} ({current.UserId ?? "no account"}): logged out everywhere and taken out of every managed room. The handle stays theirs."));
+            var revoked = await revocation.RevokeAsync(user.Id, admin, token);
+            return Reply.Success($"Revoked {user.Id} ({revoked?.UserId ?? "no account"}): logged out everywhere and taken out of every managed room. The handle stays theirs.");
         }
 
         return Task.FromResult(Reply.Success($"Revoke {user.Id} ({user.UserId ?? "no account"}, {user.Name})? They will be logged out everywhere and taken out of every managed room. React with ✅ to this message within 5 minutes to go ahead.") with { OnConfirm = Run });

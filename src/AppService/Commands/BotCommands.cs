@@ -20,10 +20,12 @@ public sealed partial class BotCommands
     private readonly AuditLog audit;
     private readonly MatrixClient matrix;
     private readonly RoomAliases aliases;
+    private readonly Revocation revocation;
 
     public BotCommands(ServiceStatus status, ReconcileBacklog backlog, Store store, Reconciler reconciler, HandleClaims claims,
-        AuditLog audit, MatrixClient matrix, RoomAliases aliases)
+        AuditLog audit, MatrixClient matrix, RoomAliases aliases, Revocation revocation)
     {
+        this.revocation = revocation;
         this.status = status;
         this.backlog = backlog;
         this.store = store;

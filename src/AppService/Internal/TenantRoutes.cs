@@ -114,33 +114,10 @@ public static class TenantRoutes
         return TypedResults.Json(Reply(user), AppJsonContext.Default.UserReply);
     }
 
-    private static async Task<IResult> DeleteUser(string tenantId, string userSlug, Store store, ReconcileBacklog backlog, AuditLog audit,
-        IServiceProvider services, CancellationToken ct)
-    {
-        if (store.Users.FindById(Names.UserKey(tenantId, userSlug)) is not { } user)
-        {
-            return Errors.Api(404, "unknown_user", $"tenant {tenantId} has no user {userSlug}");
-        }
-
-        user.Revoked = true;
-        user.UpdatedAt = DateTime.UtcNow;
-        store.Users.Update(user);
-        audit.Record("internal-api", "revoke", user.Id, "accepted", user.UserId);
-        if (services.GetService<OpenMeet.Oidc.BackchannelLogout>() is { } backchannel)
-        {
-            // Their SSO sessions end in Synapse too, not only their devices.
-            await backchannel.LogoutUserAsync(user.Id, ct);
-        }
-
-        backlog.Enqueue(Reconciler.UserKeyPrefix + user.Id);
-        backlog.EnqueueSoon(Names.SpaceKey(tenantId));
-        foreach (var member in store.Members.Find(m => m.UserKey == user.Id))
-        {
-            backlog.EnqueueSoon(member.RoomKey);
-        }
-
-        return TypedResults.Json(Reply(user), AppJsonContext.Default.UserReply);
-    }
+    private static async Task<IResult> DeleteUser(string tenantId, string userSlug, Revocation revocation, CancellationToken ct) =>
+        await revocation.RevokeAsync(Names.UserKey(tenantId, userSlug), "internal-api", ct) is { } user
+            ? TypedResults.Json(Reply(user), AppJsonContext.Default.UserReply)
+            : Errors.Api(404, "unknown_user", $"tenant {tenantId} has no user {userSlug}");
 
     private static UserReply Reply(UserDoc u) => new(u.TenantId, u.Slug, u.Name, u.Handle, u.UserId, u.Revoked);
 

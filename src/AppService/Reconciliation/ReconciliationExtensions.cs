@@ -9,6 +9,7 @@ public static class ReconciliationExtensions
     public static IServiceCollection AddReconciliation(this IServiceCollection services, AppConfig config)
     {
         services.AddSingleton<Store>();
+        services.AddSingleton<Revocation>();
         services.AddSingleton(new RoomAliases(config.Appservice.AliasPrefix, config.Homeserver.ServerName));
         services.AddSingleton<ReconcileBacklog>();
         services.AddSingleton<DesiredRooms>();
