@@ -26,6 +26,17 @@ fi
 echo "==> end-to-end tests against the real Synapse"
 dotnet test tests/EndToEnd.Tests --no-build -nologo --logger "trx;LogFileName=e2e.trx" --results-directory "$results" || status=1
 
+echo "==> SSO clients: openid-client and Chromium (tests/sso-clients) against the same stack"
+tap="$results/sso-clients.tap"
+if npm ci --prefix tests/sso-clients --no-audit --no-fund --loglevel=error >/dev/null; then
+  (set -a; source <(bash synapse/dev.sh env); set +a; node --test --test-reporter=tap tests/sso-clients/) >"$tap" || status=1
+  grep -E '^ *not ok |^# (tests|pass|fail|todo) ' "$tap"
+else
+  echo "npm ci --prefix tests/sso-clients failed: the SSO client tests cannot run" >&2
+  echo "# fail 1" >"$tap"
+  status=1
+fi
+
 passed=0
 failed=0
 for trx in "$results"/*.trx; do
@@ -34,6 +45,10 @@ for trx in "$results"/*.trx; do
   passed=$((passed + $(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")))
   failed=$((failed + $(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")))
 done
+sso_passed=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$tap" | tail -n 1)
+sso_failed=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$tap" | tail -n 1)
+passed=$((passed + ${sso_passed:-0}))
+failed=$((failed + ${sso_failed:-0}))
 [ "$status" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
 echo "Tests: $passed passed, $failed failed"
 exit "$status"
