@@ -21,6 +21,12 @@ public interface IOidcPeople
     /// <summary>Why the person cannot have the handle (null: they can), and free ones to offer.</summary>
     Task<(string Handle, string? Problem, IReadOnlyList<string> Suggestions)> CheckHandleAsync(OidcPerson person, string handle, CancellationToken ct);
 
+    /// <summary>
+    /// Makes sure the person's Matrix account exists and is linked to this issuer before Synapse hears
+    /// of the login; otherwise Synapse would create the account itself and race our provisioning.
+    /// </summary>
+    Task EnsureAccountAsync(OidcPerson person, CancellationToken ct);
+
     /// <summary>Claims the handle for the person; null, or why not.</summary>
     Task<string?> ClaimHandleAsync(OidcPerson person, string handle, CancellationToken ct);
 }

@@ -56,7 +56,11 @@ public static class OidcIssuer
                     .SetUserInfoEndpointUris(At("userinfo"))
                     .SetEndSessionEndpointUris(At("logout"));
                 o.AllowAuthorizationCodeFlow().AllowRefreshTokenFlow().RequireProofKeyForCodeExchange();
-                o.Configure(options => options.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
+                o.Configure(options =>
+                {
+                    options.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain);
+                    options.ClientAuthenticationMethods.Remove(ClientAuthenticationMethods.PrivateKeyJwt);
+                });
                 o.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.OfflineAccess);
                 o.RegisterClaims(Claims.Subject, Claims.Name, Claims.PreferredUsername, Claims.Email, "matrix_handle", "tenant_id", "tenant_domain", "sid");
                 foreach (var key in IssuerKeys.SigningKeys(keys))
@@ -78,7 +82,7 @@ public static class OidcIssuer
                     .EnableTokenEndpointPassthrough()
                     .EnableUserInfoEndpointPassthrough()
                     .EnableEndSessionEndpointPassthrough()
-                    .EnableErrorPassthrough();
+                    .EnableStatusCodePagesIntegration();
                 if (new Uri(issuer).Scheme == Uri.UriSchemeHttp)
                 {
                     // Plain http only where the operator configured an http issuer (loopback development).

@@ -40,7 +40,9 @@ public sealed class CredentialsEndToEndTests(LiveStackFixture stack)
         var text = await Matrix.EventuallyAsync(async () =>
         {
             var response = await stack.Synapse(stack["ADMIN_ACCESS_TOKEN"]).GetAsync($"_synapse/admin/v2/users/{Uri.EscapeDataString(om.UserId(handle))}");
-            return response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync() : null;
+            var body = response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync() : null;
+            // Synapse's admin PUT creates the user first and then sets its links: wait for all of it.
+            return body is not null && body.Contains("oidc-openmeet", StringComparison.Ordinal) && body.Contains("ann@example.org", StringComparison.Ordinal) ? body : null;
         }, "the account being provisioned");
         JsonElement? account = JsonDocument.Parse(text).RootElement;
 

@@ -1,7 +1,7 @@
 namespace OpenMeet.AppService.Hosting;
 
-/// <summary>Bodies for the 404 and 405 answers the router gives: Matrix errors under /_matrix, JSON
-/// errors under /internal and /api.</summary>
+/// <summary>Bodies for error statuses left without one: Matrix errors under /_matrix, JSON errors under
+/// /internal and /api, a page under /oidc (OpenIddict's status code pages integration leaves its errors here).</summary>
 public static class NotFoundBodies
 {
     public static IApplicationBuilder UseErrorBodies(this IApplicationBuilder app) =>
@@ -21,6 +21,10 @@ public static class NotFoundBodies
             if (body is not null)
             {
                 await body.ExecuteAsync(http);
+            }
+            else if (status >= 400 && path.StartsWithSegments("/oidc", StringComparison.Ordinal))
+            {
+                await OpenMeet.Oidc.Pages.ErrorPage.WriteAsync(http);
             }
         });
 

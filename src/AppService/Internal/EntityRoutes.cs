@@ -161,7 +161,7 @@ public static class EntityRoutes
             return problem;
         }
 
-        return TypedResults.Json(await RoomReports.BuildAsync(room, reconciler, aliases, ct), AppJsonContext.Default.RoomReport);
+        return TypedResults.Json(await RoomReports.BuildAsync(room, reconciler, aliases, store, ct), AppJsonContext.Default.RoomReport);
     }
 
     public static IResult? Find(Store store, string tenantId, string kind, string slug, out RoomDoc room)

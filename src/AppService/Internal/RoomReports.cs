@@ -6,12 +6,18 @@ namespace OpenMeet.AppService.Internal;
 /// <summary>A room as OpenMeet wants it, as Matrix has it, and what differs (the pending plan).</summary>
 public static class RoomReports
 {
-    public static async Task<RoomReport> BuildAsync(RoomDoc room, Reconciler reconciler, RoomAliases aliases, CancellationToken ct)
+    public static async Task<RoomReport> BuildAsync(RoomDoc room, Reconciler reconciler, RoomAliases aliases, Store store, CancellationToken ct)
     {
         var (desired, observed, plan) = await reconciler.PreviewAsync(room, ct);
+        // Members with a handle whose account is still being made: the room is not what it should be yet.
+        var waiting = store.Members.Find(m => m.RoomKey == room.Id)
+            .Select(m => store.Users.FindById(m.UserKey))
+            .Where(u => u is { Handle: not null, UserId: null, Revoked: false })
+            .Select(u => $"waiting for the Matrix account of {u!.Id}")
+            .ToList();
         var state = room.Deleted && room.Status == RoomStatus.Closed ? "closed"
             : room.Status == RoomStatus.Failed ? "failed"
-            : room.RoomId is null || !plan.IsEmpty || room.Status == RoomStatus.Pending ? "pending"
+            : room.RoomId is null || !plan.IsEmpty || waiting.Count > 0 || room.Status == RoomStatus.Pending ? "pending"
             : room.Status == RoomStatus.Closed ? "closed"
             : "ready";
         return new RoomReport(
@@ -20,7 +26,7 @@ public static class RoomReports
             state,
             desired is null ? null : View(desired),
             observed is null ? null : View(observed),
-            [.. plan.Actions.Select(a => a.Describe()), .. plan.Unfixable],
+            [.. plan.Actions.Select(a => a.Describe()), .. plan.Unfixable, .. waiting],
             room.LastReconciledAt,
             room.LastError);
     }

@@ -14,6 +14,7 @@ public sealed class OidcPeople(
     Store store,
     HandleClaims claims,
     ReconcileBacklog backlog,
+    Reconciler reconciler,
     UsedAssertions used,
     OidcConfig oidc,
     IOptionsMonitor<JwtBearerOptions> bearer) : IOidcPeople
@@ -83,6 +84,8 @@ public sealed class OidcPeople(
         var check = await claims.CheckAsync(handle, person.Name, person.UserKey, ct);
         return (check.Handle, check.Reason, check.Suggestions);
     }
+
+    public Task EnsureAccountAsync(OidcPerson person, CancellationToken ct) => reconciler.ProvisionAsync(person.UserKey, ct);
 
     public async Task<string?> ClaimHandleAsync(OidcPerson person, string handle, CancellationToken ct)
     {

@@ -26,12 +26,9 @@ public static class ProtocolEndpoints
 
     private static async Task<IResult> Authorize(HttpContext http, IOidcPeople people, BackchannelLogout sessions)
     {
-        var request = http.GetOpenIddictServerRequest();
-        if (request is null || http.Response.StatusCode >= 400 || http.GetOpenIddictServerResponse() is { Error: not null })
-        {
-            // OpenIddict rejected the request (unknown client, unregistered redirect_uri...): a page, never a redirect.
-            return ErrorPage(http);
-        }
+        // A request OpenIddict rejects never gets here: it sends the error to a client it trusts, or
+        // (unknown client, unregistered redirect_uri) leaves a 400 for the error page.
+        var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("not an OpenID Connect request");
 
         var session = await http.AuthenticateAsync(OidcIssuer.SessionScheme);
         var authTime = long.TryParse(session.Principal?.FindFirst(Claims.AuthenticationTime)?.Value, CultureInfo.InvariantCulture, out var t) ? t : 0;
@@ -61,6 +58,7 @@ public static class ProtocolEndpoints
             return Results.Redirect($"/oidc/handle?returnUrl={Uri.EscapeDataString(http.Request.GetEncodedPathAndQuery())}");
         }
 
+        await people.EnsureAccountAsync(person, http.RequestAborted);
         var sid = session.Principal.FindFirst("sid")!.Value;
         sessions.Remember(sid, person.UserKey, person.Subject);
         return Results.SignIn(Identity.For(person, sid, authTime, request.GetScopes()), null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
@@ -130,11 +128,4 @@ public static class ProtocolEndpoints
             [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
         }),
         [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
-
-    private static IResult ErrorPage(HttpContext http)
-    {
-        var response = http.GetOpenIddictServerResponse();
-        return Html.Error("This sign-in cannot go on",
-            $"{response?.ErrorDescription ?? "The request is not valid."} ({response?.Error ?? "invalid_request"})");
-    }
 }

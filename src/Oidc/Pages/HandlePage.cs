@@ -53,7 +53,8 @@ public static class HandlePage
             return Html.Error("Nothing to sign in to", "Start signing in from your Matrix app.");
         }
 
-        var wanted = form["handle"].ToString();
+        // A suggestion is a button of its own: no typing, no script.
+        var wanted = form["pick"] is { Count: > 0 } pick ? pick.ToString() : form["handle"].ToString();
         if (await people.ClaimHandleAsync(person, wanted, http.RequestAborted) is { } problem)
         {
             var (_, _, suggestions) = await people.CheckHandleAsync(person, wanted, http.RequestAborted);
@@ -79,7 +80,8 @@ public static class HandlePage
         var csrf = antiforgery.GetAndStoreTokens(http);
         var error = problem is null ? "" : $"<p class=\"error\" id=\"problem\">{Html.E(problem)}</p>";
         var offered = suggestions.Count == 0 ? "" :
-            "<p class=\"hint\">Free:</p><ul class=\"suggestions\">" + string.Concat(suggestions.Select(s => $"<li><code>{Html.E(s)}</code></li>")) + "</ul>";
+            "<p class=\"hint\">Free:</p><ul class=\"suggestions\">"
+            + string.Concat(suggestions.Select(s => $"<li><button class=\"pick\" type=\"submit\" name=\"pick\" value=\"{Html.E(s)}\"><code>{Html.E(s)}</code></button></li>")) + "</ul>";
         return Html.Page("Choose your Matrix handle", $$"""
             <p>Hello {{Html.E(person.Name)}}. Your handle becomes your Matrix ID, <code>@handle:server</code>, the same in every app. It cannot be changed later.</p>
             {{error}}
@@ -89,8 +91,8 @@ public static class HandlePage
             <label for="handle">Handle</label>
             <input id="handle" name="handle" value="{{Html.E(value)}}" autocomplete="username" autocapitalize="none" spellcheck="false" required>
             <p class="hint" id="live" aria-live="polite">Lowercase letters, digits and . _ = - ; 3 to 64 characters.</p>
-            {{offered}}
             <button type="submit">Use this handle</button>
+            {{offered}}
             </form>
             <script>
             const input = document.getElementById('handle'), live = document.getElementById('live');

@@ -23,6 +23,8 @@ public static class Html
           .error { background: #fdecea; color: #8a1c10; padding: .6rem .8rem; border-radius: .4rem; }
           .hint { color: #555; font-size: .9rem; }
           ul.suggestions { padding-left: 1.2rem; }
+          button.pick { margin: .15rem 0; padding: .2rem .5rem; background: #eef1fb; color: #1c1e21; border: 1px solid #c9d2f2; }
+          @media (max-width: 30rem) { main { margin: 0; border-radius: 0; box-shadow: none; min-height: 100vh; } }
         </style>
         </head>
         <body><main>
