@@ -255,7 +255,7 @@ unmount_ours() {
 # ---------------------------------------------------------------- writing the stack's files
 
 # When the service's own assemblies were last written: any of them changing means a restart.
-built_stamp() { stat -c %Y "$DEV"/bin/OpenMeet.*.dll 2>/dev/null | sort -n | tail -n 1; }
+built_stamp() { stat -c %Y "$DEV"/bin/OpenMeet.*.dll 2>/dev/null | sort -n | tail -n 1 || true; }
 
 build_service() {
   say "building the appservice (log: $LOGS/build.log)"
