@@ -9,6 +9,8 @@
 #
 # State lives in <repo>/.dev; the Synapse chroot is shared between clones in the cache dir.
 set -euo pipefail
+# Never fail silently: say which command stopped the script.
+trap 'echo "dev.sh: stopped at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TEMPLATES=$REPO/synapse
