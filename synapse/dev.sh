@@ -8,7 +8,7 @@
 #   synapse/dev.sh down [--wipe] stop what `up` started; --wipe also deletes .dev (not the chroot)
 #
 # State lives in <repo>/.dev; the Synapse chroot is shared between clones in the cache dir.
-set -euo pipefail
+set -Eeuo pipefail
 # Never fail silently: say which command stopped the script.
 trap 'echo "dev.sh: stopped at line $LINENO: $BASH_COMMAND" >&2' ERR
 
