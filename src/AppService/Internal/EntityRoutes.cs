@@ -21,7 +21,7 @@ public static class EntityRoutes
     private static async Task<IResult> PutEntity(string tenantId, string kind, string slug, HttpRequest request,
         Store store, ReconcileBacklog backlog, RoomAliases aliases)
     {
-        if (Names.EntityKind(kind) is not { } roomKind || !kind.EndsWith('s'))
+        if (RouteKind(kind) is not { } roomKind)
         {
             return UnknownKind(kind);
         }
@@ -86,7 +86,7 @@ public static class EntityRoutes
     private static async Task<IResult> PutMember(string tenantId, string kind, string slug, string userSlug, HttpRequest request,
         Store store, ReconcileBacklog backlog)
     {
-        if (Names.EntityKind(kind) is not { } roomKind || !kind.EndsWith('s'))
+        if (RouteKind(kind) is not { } roomKind)
         {
             return UnknownKind(kind);
         }
@@ -138,7 +138,7 @@ public static class EntityRoutes
 
     private static IResult DeleteMember(string tenantId, string kind, string slug, string userSlug, Store store, ReconcileBacklog backlog)
     {
-        if (Names.EntityKind(kind) is not { } roomKind || !kind.EndsWith('s'))
+        if (RouteKind(kind) is not { } roomKind)
         {
             return UnknownKind(kind);
         }
@@ -167,7 +167,7 @@ public static class EntityRoutes
     public static IResult? Find(Store store, string tenantId, string kind, string slug, out RoomDoc room)
     {
         room = null!;
-        if (Names.EntityKind(kind) is not { } roomKind || !kind.EndsWith('s'))
+        if (RouteKind(kind) is not { } roomKind)
         {
             return UnknownKind(kind);
         }
@@ -180,6 +180,9 @@ public static class EntityRoutes
         room = found;
         return null;
     }
+
+    /// <summary>The kind a route segment names: <c>events</c> or <c>groups</c>, nothing else.</summary>
+    private static RoomKind? RouteKind(string segment) => segment.EndsWith('s') ? Names.EntityKind(segment) : null;
 
     private static IResult UnknownKind(string kind) =>
         Errors.Api(404, "not_found", $"'{kind}' is not a kind of entity: expected events or groups");
