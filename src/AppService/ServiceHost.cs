@@ -1,19 +1,17 @@
 using LiteDB;
+using OpenMeet.AppService.AdminBot;
 using OpenMeet.AppService.Api;
-using OpenMeet.AppService.Commands;
 using OpenMeet.AppService.Configuration;
-using Microsoft.AspNetCore.DataProtection;
 using OpenMeet.AppService.Handles;
-using OpenMeet.AppService.SignIn;
-using OpenMeet.Oidc;
 using OpenMeet.AppService.Hosting;
 using OpenMeet.AppService.Internal;
 using OpenMeet.AppService.Matrix;
 using OpenMeet.AppService.Reconciliation;
+using OpenMeet.AppService.SignIn;
 using OpenMeet.AppService.Status;
 using OpenMeet.AppService.Storage;
 using OpenMeet.AppService.Transactions;
-using Serilog;
+using OpenMeet.Oidc;
 
 namespace OpenMeet.AppService;
 
@@ -24,12 +22,7 @@ public static class ServiceHost
     public static WebApplication Build(AppConfig config, TextWriter? logOutput = null, Action<IServiceCollection>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = config.BaseDirectory });
-        var logger = Logging.Create(config.Logging, logOutput);
-        builder.Services.AddSerilog(logger, dispose: true);
-        builder.WebHost.ConfigureKestrel(k => Listeners.Bind(k, config));
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default));
-
-        builder.Services.AddSingleton(config);
+        builder.AddHosting(config, logOutput);
         builder.Services.AddStorage(config);
         builder.Services.AddMatrixClient(config);
         builder.Services.AddTransactions();
@@ -37,21 +30,14 @@ public static class ServiceHost
         builder.Services.AddHandles(config);
         builder.Services.AddPublicApi(config);
         builder.Services.AddAdminBot();
-        builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(config.DataDirectory, "protection-keys")));
-        if (config.Oidc.Enabled)
-        {
-            builder.Services.AddOidcIssuer(config.Oidc, Path.Combine(config.DataDirectory, "oidc-keys.json"));
-            builder.Services.AddSingleton<IOidcPeople, OidcPeople>();
-        }
-        builder.Services.AddSingleton<ServiceStatus>();
-        builder.Services.AddSingleton<RecentEvents>();
-        builder.Services.AddSingleton<IEventConsumer>(sp => sp.GetRequiredService<RecentEvents>());
+        builder.Services.AddSignIn(config);
+        builder.Services.AddStatus();
 
         configure?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseErrorBodies();
-        app.UseRequestLogging(logger);
+        app.UseRequestLogging();
         app.UseListenerResources(config);
         app.UseAuthentication();
         app.UseAuthorization();
@@ -64,6 +50,7 @@ public static class ServiceHost
         {
             app.MapOidc();
         }
+
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<LiteDatabase>().Dispose());
         return app;
     }

@@ -12,7 +12,7 @@ namespace OpenMeet.Oidc;
 /// nonce) posted to each client's back-channel URI, so Synapse ends the sessions of that login.
 /// Sessions are remembered by sid so that revoking a person ends all of theirs.
 /// </summary>
-public sealed partial class BackchannelLogout(LiteDatabase db, OidcConfig config, IHttpClientFactory http, KeyFile keys, ILogger<BackchannelLogout> logger)
+public sealed partial class BackchannelLogout(LiteDatabase db, OidcConfig config, IHttpClientFactory http, KeyFile keys, ILogger<BackchannelLogout> logger) : ISessionLogout
 {
     public const string HttpClientName = "backchannel-logout";
     private readonly ILiteCollection<BsonDocument> sessions = db.GetCollection("oidc_sessions");

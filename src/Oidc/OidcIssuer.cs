@@ -22,6 +22,7 @@ public static class OidcIssuer
         services.AddSingleton(config);
         services.AddSingleton<LoginAttempts>();
         services.AddSingleton<BackchannelLogout>();
+        services.AddSingleton<ISessionLogout>(sp => sp.GetRequiredService<BackchannelLogout>());
         services.AddSingleton<UsedAssertions>();
         services.AddHttpClient(BackchannelLogout.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
         services.AddAntiforgery(o =>

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
-using OpenMeet.AppService.Status;
 using OpenMeet.AppService.Transactions;
 
 namespace OpenMeet.AppService.Tests;
@@ -15,7 +14,7 @@ public sealed class PushApiTransactionTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await service.DisposeAsync();
 
-    private ServiceStatus Status => service.Services.GetRequiredService<ServiceStatus>();
+    private PushMetrics Metrics => service.Services.GetRequiredService<PushMetrics>();
 
     private Task<HttpResponseMessage> PutAsync(string txnId, string body) =>
         service.Private().PutAsync($"/_matrix/app/v1/transactions/{txnId}", Json.Body(body));
@@ -56,7 +55,7 @@ public sealed class PushApiTransactionTests : IAsyncLifetime
         await PutAsync("8", Json.Transaction("$marker"));
         await consumer.WaitForAsync(3);
         consumer.Seen.Select(e => e.EventId).Should().Equal("$first", "$second", "$marker");
-        Status.TransactionsRepeated.Should().Be(1);
+        Metrics.TransactionsRepeated.Should().Be(1);
     }
 
     [Fact]
@@ -68,7 +67,7 @@ public sealed class PushApiTransactionTests : IAsyncLifetime
 
         await consumer.WaitForAsync(2);
         consumer.Seen.Select(e => e.EventId).Should().Equal("$before-synapse-restart", "$after-synapse-restart");
-        Status.TransactionsRepeated.Should().Be(0);
+        Metrics.TransactionsRepeated.Should().Be(0);
     }
 
     [Fact]
@@ -80,8 +79,8 @@ public sealed class PushApiTransactionTests : IAsyncLifetime
         await PutAsync("after", Json.Transaction("$marker"));
         await consumer.WaitForAsync(2);
         consumer.Seen.Select(e => e.EventId).Should().Equal("$only", "$marker");
-        Status.TransactionsStored.Should().Be(2);
-        Status.TransactionsRepeated.Should().Be(15);
+        Metrics.TransactionsStored.Should().Be(2);
+        Metrics.TransactionsRepeated.Should().Be(15);
     }
 
     [Fact]
@@ -98,7 +97,7 @@ public sealed class PushApiTransactionTests : IAsyncLifetime
         consumer.Seen.Should().SatisfyRespectively(
             e => (e.EventId, e.IsEcho, e.IsState).Should().Be(("$mine", true, true)),
             e => (e.EventId, e.IsEcho, e.StateKey).Should().Be(("$theirs", false, "@p:test.example.org")));
-        Status.Echoes.Should().Be(1);
+        Metrics.Echoes.Should().Be(1);
     }
 
     [Theory]
@@ -163,9 +162,9 @@ public sealed class PushApiTransactionTests : IAsyncLifetime
     // A refused body must not use up its txnId: Synapse will send the same id again.
     private async Task ShowsNothingWasStoredAsync(string txnId)
     {
-        Status.TransactionsStored.Should().Be(0);
+        Metrics.TransactionsStored.Should().Be(0);
         (await PutAsync(txnId, Json.Transaction("$later"))).StatusCode.Should().Be(HttpStatusCode.OK);
-        Status.TransactionsStored.Should().Be(1);
-        Status.TransactionsRepeated.Should().Be(0);
+        Metrics.TransactionsStored.Should().Be(1);
+        Metrics.TransactionsRepeated.Should().Be(0);
     }
 }

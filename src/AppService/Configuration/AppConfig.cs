@@ -2,6 +2,9 @@ using Microsoft.Extensions.Configuration;
 
 namespace OpenMeet.AppService.Configuration;
 
+// The configuration schema, section by section as config.example.yaml has them: every class bound from
+// YAML lives here; what has logic of its own (ListenerAddress, the loader, the validator) has its own file.
+
 /// <summary>The whole service configuration, bound from the YAML file and OPENMEET_* variables.</summary>
 public sealed class AppConfig
 {
@@ -45,6 +48,14 @@ public sealed class HomeserverConfig
     /// <summary>The idp_id of our provider in Synapse's oidc_providers; accounts are linked to <c>oidc-{idp_id}</c>.</summary>
     [ConfigurationKeyName("oidc_idp_id")]
     public string OidcIdpId { get; set; } = "openmeet";
+}
+
+/// <summary>Synapse's <c>jwt_config</c> (HS256): the same secret, issuer and audience on both sides.</summary>
+public sealed class LoginJwtConfig
+{
+    public string Secret { get; set; } = "";
+    public string Issuer { get; set; } = "openmeet-appservice";
+    public string Audience { get; set; } = "synapse";
 }
 
 public sealed class AppserviceConfig
@@ -92,6 +103,68 @@ public sealed class AdminBotConfig
     /// <summary>How long the audit trail is kept.</summary>
     [ConfigurationKeyName("audit_days")]
     public int AuditDays { get; set; } = 90;
+}
+
+public sealed class ReconcilerConfig
+{
+    /// <summary>Rooms reconciled at once (each room by one worker at a time).</summary>
+    public int Parallelism { get; set; } = 4;
+
+    /// <summary><c>strict</c>: people in a room who are not its OpenMeet members are removed;
+    /// <c>additive</c>: kept if they belong to the room's tenant.</summary>
+    [ConfigurationKeyName("member_policy")]
+    public string MemberPolicy { get; set; } = "strict";
+
+    /// <summary>Join desired members directly through the Synapse admin API instead of inviting them.</summary>
+    [ConfigurationKeyName("force_join")]
+    public bool ForceJoin { get; set; }
+
+    /// <summary>Encrypt new rooms, per kind.</summary>
+    public EncryptionConfig Encryption { get; set; } = new();
+
+    /// <summary>OpenMeet role → Matrix power level, per kind.</summary>
+    [ConfigurationKeyName("power_levels")]
+    public PowerLevelsConfig PowerLevels { get; set; } = new();
+}
+
+public sealed class EncryptionConfig
+{
+    public bool Event { get; set; }
+    public bool Group { get; set; }
+    public bool Dm { get; set; } = true;
+}
+
+public sealed class PowerLevelsConfig
+{
+    public Dictionary<string, int> Event { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["host"] = 100, ["moderator"] = 50, ["speaker"] = 25, ["participant"] = 0, ["guest"] = 0,
+    };
+
+    public Dictionary<string, int> Group { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["owner"] = 100, ["admin"] = 75, ["moderator"] = 50, ["member"] = 0, ["guest"] = 0,
+    };
+}
+
+/// <summary>How OpenMeet's own tokens (the public API's bearer) are checked.</summary>
+public sealed class OpenMeetConfig
+{
+    [ConfigurationKeyName("jwt_issuer")]
+    public string JwtIssuer { get; set; } = "";
+    [ConfigurationKeyName("jwt_audience")]
+    public string JwtAudience { get; set; } = "";
+    /// <summary>HS256 shared secret (development); or leave empty and set <see cref="JwksUrl"/> (RS256).</summary>
+    [ConfigurationKeyName("jwt_secret")]
+    public string JwtSecret { get; set; } = "";
+    [ConfigurationKeyName("jwks_url")]
+    public string JwksUrl { get; set; } = "";
+}
+
+public sealed class HandlesConfig
+{
+    /// <summary>Handles nobody may claim, besides the built-in list and the bot's namespace.</summary>
+    public List<string> Reserved { get; set; } = [];
 }
 
 public sealed class LoggingConfig

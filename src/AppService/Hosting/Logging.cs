@@ -32,10 +32,10 @@ public static class Logging
 
     /// <summary>One line per request, with the path but never the query string. Successful
     /// transactions and health checks are Debug: at thousands a second they would drown the log.</summary>
-    public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app, Serilog.ILogger logger) =>
+    public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app) =>
         app.UseSerilogRequestLogging(o =>
         {
-            o.Logger = logger;
+            o.Logger = app.ApplicationServices.GetRequiredService<Serilog.ILogger>();
             o.MessageTemplate = "{ListenerPort} {RequestMethod} {RequestPath} {StatusCode} in {Elapsed:0.000} ms";
             o.EnrichDiagnosticContext = (diagnostics, http) => diagnostics.Set("ListenerPort", http.Connection.LocalPort);
             o.GetLevel = (http, _, error) =>

@@ -1,5 +1,4 @@
 using OpenMeet.AppService.Configuration;
-using OpenMeet.AppService.Status;
 
 namespace OpenMeet.AppService.Matrix;
 
@@ -10,10 +9,12 @@ namespace OpenMeet.AppService.Matrix;
 public sealed partial class HomeserverPing(
     MatrixClient matrix,
     AppConfig config,
-    ServiceStatus status,
     IHostApplicationLifetime lifetime,
     ILogger<HomeserverPing> logger) : BackgroundService
 {
+    /// <summary>The last attempt's outcome; null before the first.</summary>
+    public HomeserverPingResult? LastResult { get; private set; }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Synapse's ping comes back to our listener: wait until it accepts connections.
@@ -30,14 +31,14 @@ public sealed partial class HomeserverPing(
             {
                 await matrix.EnsureBotRegisteredAsync(stoppingToken);
                 var duration = await matrix.PingAsync($"startup-{attempt}", stoppingToken);
-                status.PingedSynapse(new HomeserverPingResult(DateTimeOffset.UtcNow, true, duration, null));
+                LastResult = new HomeserverPingResult(DateTimeOffset.UtcNow, true, duration, null);
                 LogReached(config.Homeserver.Url, duration);
                 await SetDisplayNameAsync(stoppingToken);
                 return;
             }
             catch (Exception e) when (e is MatrixException or HttpRequestException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
             {
-                status.PingedSynapse(new HomeserverPingResult(DateTimeOffset.UtcNow, false, null, e.Message));
+                LastResult = new HomeserverPingResult(DateTimeOffset.UtcNow, false, null, e.Message);
                 LogNotReached(config.Homeserver.Url, e.Message, delay.TotalSeconds);
             }
 

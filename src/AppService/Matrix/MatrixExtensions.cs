@@ -19,7 +19,8 @@ public static class MatrixExtensions
             return ActivatorUtilities.CreateInstance<MatrixClient>(sp, http);
         });
         services.AddSingleton<SynapseAdmin>();
-        services.AddHostedService<HomeserverPing>();
+        services.AddSingleton<HomeserverPing>();
+        services.AddHostedService(sp => sp.GetRequiredService<HomeserverPing>());
         return services;
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using OpenMeet.AppService.Audit;
 using OpenMeet.Oidc;
 using OpenMeet.AppService.Configuration;
+using OpenMeet.AppService.Hosting;
 using OpenMeet.AppService.Matrix;
 using OpenMeet.AppService.State;
 
@@ -23,7 +24,7 @@ public sealed partial class Reconciler(
     RoomAliases aliases,
     AppConfig config,
     AuditLog audit,
-    Status.ServiceStatus status,
+    RecentErrors errors,
     ILogger<Reconciler> logger) : BackgroundService
 {
     public const string UserKeyPrefix = "user:";
@@ -84,7 +85,7 @@ public sealed partial class Reconciler(
                 var delay = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, attempt - 1), 300));
                 LogFailed(key, attempt, delay.TotalSeconds, e.Message);
                 RecordFailure(key, e.Message);
-                status.ErrorOccurred();
+                errors.Occurred();
                 backlog.EnqueueAfter(key, delay);
             }
             finally

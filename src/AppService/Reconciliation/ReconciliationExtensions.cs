@@ -16,6 +16,7 @@ public static class ReconciliationExtensions
         services.AddSingleton<ObservedRooms>();
         services.AddSingleton<IEventConsumer>(sp => sp.GetRequiredService<ObservedRooms>());
         services.AddSingleton<Reconciler>();
+        services.AddSingleton<IAliasQuery, AliasQuery>();
         services.AddHostedService(sp => sp.GetRequiredService<Reconciler>());
         return services;
     }

@@ -1,3 +1,5 @@
+using OpenMeet.AppService.Matrix;
+
 namespace OpenMeet.AppService.Status;
 
 /// <summary>The answer of <c>GET /internal/status</c>.</summary>

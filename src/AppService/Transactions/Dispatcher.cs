@@ -1,6 +1,6 @@
 using System.Text.Json;
 using OpenMeet.AppService.Configuration;
-using OpenMeet.AppService.Status;
+using OpenMeet.AppService.Hosting;
 
 namespace OpenMeet.AppService.Transactions;
 
@@ -14,7 +14,8 @@ public sealed partial class Dispatcher(
     Inbox inbox,
     IEnumerable<IEventConsumer> consumers,
     AppConfig config,
-    ServiceStatus status,
+    PushMetrics metrics,
+    RecentErrors errors,
     ILogger<Dispatcher> logger) : BackgroundService
 {
     private static readonly TimeSpan DedupeWindow = TimeSpan.FromDays(1);
@@ -74,7 +75,8 @@ public sealed partial class Dispatcher(
         catch (JsonException e)
         {
             // Bodies are checked before they are stored; one that cannot be read is skipped, not fatal.
-            status.ConsumerFailed();
+            metrics.ConsumerFailed();
+            errors.Occurred();
             LogUnreadable(e, txn.TxnId, txn.Seq);
             return;
         }
@@ -102,13 +104,14 @@ public sealed partial class Dispatcher(
                 {
                     // One bad event must not stop the queue: consumers are level-triggered and a
                     // later reconcile repairs what this one missed.
-                    status.ConsumerFailed();
+                    metrics.ConsumerFailed();
+                    errors.Occurred();
                     LogConsumerFailed(ex, consumer.GetType().Name, e.EventId, e.RoomId);
                 }
             }
         }
 
-        status.TransactionDispatched(count, echoes);
+        metrics.TransactionDispatched(count, echoes);
         LogDispatched(txn.TxnId, count, echoes);
     }
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using LiteDB;
-using OpenMeet.AppService.Status;
 using OpenMeet.AppService.Storage;
 
 namespace OpenMeet.AppService.Transactions;
@@ -25,20 +24,20 @@ public sealed class Inbox
     private readonly ILiteCollection<BsonDocument> inbox;
     private readonly ILiteCollection<BsonDocument> settings;
     private readonly Durability durability;
-    private readonly ServiceStatus status;
+    private readonly PushMetrics metrics;
     private readonly ConcurrentDictionary<string, Task> inFlight = new(StringComparer.Ordinal);
     private readonly Channel<StoredTransaction> stored = Channel.CreateUnbounded<StoredTransaction>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock order = new();
 
-    public Inbox(LiteDatabase db, Durability durability, ServiceStatus status)
+    public Inbox(LiteDatabase db, Durability durability, PushMetrics metrics)
     {
         inbox = db.GetCollection(Collection, BsonAutoId.Int64);
         inbox.EnsureIndex("key", unique: true);
         settings = db.GetCollection("settings");
         this.durability = durability;
-        this.status = status;
+        this.metrics = metrics;
         Cursor = settings.FindById(CursorId)?["seq"].AsInt64 ?? 0;
-        status.InboxPending = inbox.Count(Query.GT("_id", Cursor));
+        metrics.InboxPending = inbox.Count(Query.GT("_id", Cursor));
     }
 
     /// <summary>The last sequence number dispatched (as last saved).</summary>
@@ -97,12 +96,12 @@ public sealed class Inbox
         }
         catch (LiteException e) when (e.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
         {
-            status.TransactionRepeated();
+            metrics.TransactionRepeated();
             return false;
         }
 
         durability.Flush();
-        status.TransactionStored(txnId, events);
+        metrics.TransactionStored(txnId, events);
         return true;
     }
 

@@ -2,9 +2,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Hosting;
 using OpenMeet.AppService.Matrix;
-using OpenMeet.AppService.Reconciliation;
-using OpenMeet.AppService.State;
-using OpenMeet.AppService.Status;
 
 namespace OpenMeet.AppService.Transactions;
 
@@ -29,9 +26,9 @@ public static class PushApi
         group.MapGet("/users/{userId}", (string userId) =>
             userId == config.BotUserId ? Json(EmptyObject) : Errors.Matrix(404, "M_NOT_FOUND", "No such user in this namespace"));
         group.MapGet("/rooms/{roomAlias}", QueryAlias);
-        group.MapPost("/ping", (ServiceStatus status) =>
+        group.MapPost("/ping", (PushMetrics metrics) =>
         {
-            status.PingedBySynapse();
+            metrics.PingedBySynapse();
             return Json(EmptyObject);
         });
         group.MapGet("/thirdparty/protocol/{protocol}", (string protocol) =>
@@ -43,19 +40,10 @@ public static class PushApi
         return app;
     }
 
-    // Synapse asks about an alias in our namespace: the room of an existing entity is created (fully
-    // configured) before the answer, so the lookup that follows finds it.
-    private static async Task<IResult> QueryAlias(string roomAlias, RoomAliases aliases, Store store, Reconciler reconciler, CancellationToken ct)
-    {
-        if (aliases.Parse(roomAlias) is { } entity
-            && store.Rooms.FindById(Names.EntityKey(entity.TenantId, entity.Kind, entity.Slug)) is { Deleted: false } room
-            && await reconciler.EnsureRoomAsync(room.Id, TimeSpan.FromSeconds(25), ct) is not null)
-        {
-            return Json(EmptyObject);
-        }
-
-        return Errors.Matrix(404, "M_NOT_FOUND", $"No OpenMeet entity has the alias {roomAlias}");
-    }
+    private static async Task<IResult> QueryAlias(string roomAlias, IAliasQuery rooms, CancellationToken ct) =>
+        await rooms.ExistsAsync(roomAlias, ct)
+            ? Json(EmptyObject)
+            : Errors.Matrix(404, "M_NOT_FOUND", $"No OpenMeet entity has the alias {roomAlias}");
 
     private static async Task<IResult> PutTransaction(string txnId, HttpRequest request, Inbox inbox, AppConfig config)
     {

@@ -4,6 +4,7 @@ public static class TransactionExtensions
 {
     public static IServiceCollection AddTransactions(this IServiceCollection services)
     {
+        services.AddSingleton<PushMetrics>();
         services.AddSingleton<Inbox>();
         services.AddHostedService<Dispatcher>();
         return services;

@@ -1,0 +1,63 @@
+using System.Globalization;
+using OpenMeet.AppService.State;
+
+namespace OpenMeet.AppService.AdminBot;
+
+public sealed partial class BotCommands
+{
+    private static readonly TimeSpan ReconcileWait = TimeSpan.FromMinutes(2);
+
+    private async Task<Reply> Reconcile(CommandLine line, string admin, CancellationToken ct)
+    {
+        var target = line.Args[0];
+        var rooms = target == "all" ? store.Rooms.FindAll().ToList()
+            : store.Tenants.FindById(target) is not null ? store.Rooms.Find(r => r.TenantId == target).ToList()
+            : [FindRoom(target)];
+        var plans = new List<(RoomDoc Room, Reconciliation.Plan Plan)>();
+        foreach (var room in rooms.OrderBy(r => r.Id, StringComparer.Ordinal))
+        {
+            plans.Add((room, (await reconciler.PreviewAsync(room, ct)).Plan));
+        }
+
+        var changing = plans.Where(p => !p.Plan.IsEmpty || p.Plan.Unfixable.Count > 0).ToList();
+        var planText = changing.Count == 0 ? $"{rooms.Count} room(s) match OpenMeet: nothing to do."
+            : string.Join('\n', changing.Select(p => $"{p.Room.Id}:\n  " + string.Join("\n  ", p.Plan.Actions.Select(a => a.Describe()).Concat(p.Plan.Unfixable.Select(u => "cannot fix: " + u)))));
+        if (line.Flags.ContainsKey("dry-run"))
+        {
+            audit.Record(admin, "reconcile --dry-run", target, "ok", $"{plans.Sum(p => p.Plan.Actions.Count)} actions planned");
+            return Reply.Success($"Dry run for {target}, {rooms.Count} room(s), {plans.Sum(p => p.Plan.Actions.Count)} action(s):\n{planText}");
+        }
+
+        async Task<Reply> Run(CancellationToken token)
+        {
+            var summary = await RunReconcileAsync(target, rooms, admin, token);
+            var text = $"Plan:\n{planText}\n{summary.Text}";
+            return summary with { Text = text, Html = Reply.Encode(text) };
+        }
+
+        return target == "all"
+            ? Reply.Success($"Reconcile all {rooms.Count} rooms? Plan:\n{planText}\nReact with ✅ to this message within 5 minutes to go ahead.") with { OnConfirm = Run }
+            : await Run(ct);
+    }
+
+    private async Task<Reply> RunReconcileAsync(string target, List<RoomDoc> rooms, string admin, CancellationToken ct)
+    {
+        var started = DateTime.UtcNow;
+        rooms.ForEach(r => backlog.Enqueue(r.Id));
+        var deadline = started + ReconcileWait;
+        List<RoomDoc> now;
+        do
+        {
+            await Task.Delay(250, ct);
+            now = [.. rooms.Select(r => store.Rooms.FindById(r.Id)).OfType<RoomDoc>()];
+        }
+        while (DateTime.UtcNow < deadline && now.Any(r => r.LastReconciledAt < started || r.LastReconciledAt is null && r.Status != RoomStatus.Failed));
+
+        var done = now.Count(r => r.LastReconciledAt >= started);
+        var failed = now.Where(r => r.Status == RoomStatus.Failed).Select(r => $"{r.Id}: {r.LastError}").ToList();
+        var summary = $"Reconciled {target}: {done} of {rooms.Count} room(s) done in {(DateTime.UtcNow - started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s"
+            + (failed.Count == 0 ? "." : $", {failed.Count} failing:\n  " + string.Join("\n  ", failed));
+        audit.Record(admin, "reconcile", target, failed.Count == 0 ? "ok" : "partly failed", $"{done}/{rooms.Count} rooms");
+        return failed.Count == 0 ? Reply.Success(summary) : Reply.Failure(summary);
+    }
+}

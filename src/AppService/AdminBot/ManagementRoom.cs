@@ -1,0 +1,255 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using LiteDB;
+using OpenMeet.AppService.Audit;
+using OpenMeet.AppService.Configuration;
+using OpenMeet.AppService.Matrix;
+using OpenMeet.AppService.State;
+using OpenMeet.AppService.Hosting;
+
+namespace OpenMeet.AppService.AdminBot;
+
+/// <summary>
+/// The bot in its management room: finds or creates the room, says it is back, then answers commands
+/// of configured admins (as m.notice, HTML and plain text, with a ✅/❌ reaction on the command).
+/// </summary>
+public sealed partial class ManagementRoom(
+    ManagementRoomEvents events,
+    BotCommands commands,
+    Admins admins,
+    MatrixClient matrix,
+    HomeserverPing ping,
+    RecentErrors errors,
+    Store store,
+    AuditLog audit,
+    LiteDatabase db,
+    AppConfig config,
+    ILogger<ManagementRoom> logger) : BackgroundService
+{
+    private const string SettingKey = "management_room";
+    private const int MaxNoticeChars = 12_000;
+    private static readonly TimeSpan ConfirmWindow = TimeSpan.FromMinutes(5);
+    private readonly ConcurrentDictionary<string, (string Admin, Func<CancellationToken, Task<Reply>> Run, DateTime Until)> questions = new(StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (ping.LastResult is not { Ok: true })
+        {
+            await Task.Delay(500, stoppingToken);
+        }
+
+        string roomId;
+        while (true)
+        {
+            try
+            {
+                roomId = await EnsureRoomAsync(stoppingToken);
+                break;
+            }
+            catch (Exception e) when (e is MatrixException or HttpRequestException)
+            {
+                LogRoomProblem(e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(10), stoppingToken);
+            }
+        }
+
+        events.RoomId = roomId;
+        await Task.WhenAll(AnswerAsync(roomId, stoppingToken), PruneAuditAsync(stoppingToken));
+    }
+
+    private async Task PruneAuditAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(6));
+        do
+        {
+            audit.Prune(TimeSpan.FromDays(config.AdminBot.AuditDays));
+        }
+        while (await timer.WaitForNextTickAsync(ct));
+    }
+
+    private async Task AnswerAsync(string roomId, CancellationToken stoppingToken)
+    {
+        await NoticeAsync(roomId, Reply.Success(
+            $"OpenMeet AppService {ServiceInfo.Version} is back: {store.Tenants.Count()} tenants, {store.Rooms.Count()} rooms, "
+            + $"{store.Users.Count()} people. Type 'help' for commands."), null, stoppingToken);
+
+        await foreach (var incoming in events.Reader.ReadAllAsync(stoppingToken))
+        {
+            try
+            {
+                await HandleAsync(roomId, incoming, stoppingToken);
+            }
+            catch (Exception e) when (e is MatrixException or HttpRequestException or InvalidOperationException or LiteException)
+            {
+                LogCommandFailed(e, incoming.EventId);
+                errors.Occurred();
+            }
+        }
+    }
+
+    private async Task<string> EnsureRoomAsync(CancellationToken ct)
+    {
+        var configured = config.AdminBot.ManagementRoom;
+        var settings = db.GetCollection("settings");
+        string roomId;
+        if (configured.Length > 0)
+        {
+            roomId = configured.StartsWith('#') ? await matrix.ResolveAliasAsync(configured, ct) ?? throw new InvalidOperationException($"admin_bot.management_room: no room has the alias {configured}") : configured;
+            await matrix.JoinAsync(roomId, ct);
+        }
+        else if (settings.FindById(SettingKey)?["value"].AsString is { Length: > 0 } remembered)
+        {
+            roomId = remembered;
+            await matrix.JoinAsync(roomId, ct);
+        }
+        else
+        {
+            roomId = await matrix.CreateRoomAsync(new JsonObject
+            {
+                ["room_version"] = "12",
+                ["preset"] = "private_chat",
+                ["name"] = "OpenMeet AppService",
+                ["topic"] = "Management room of the OpenMeet AppService: type help",
+                ["invite"] = new JsonArray([.. admins.People.Select(a => JsonValue.Create(a))]),
+                ["power_level_content_override"] = new JsonObject
+                {
+                    ["users"] = new JsonObject(admins.People.Select(a => KeyValuePair.Create(a, (JsonNode?)JsonValue.Create(100)))),
+                },
+            }, ct);
+            settings.Upsert(new BsonDocument { ["_id"] = SettingKey, ["value"] = roomId });
+            audit.Record("bot", "create management room", roomId, "ok");
+            LogCreated(roomId);
+        }
+
+        return roomId;
+    }
+
+    private async Task HandleAsync(string roomId, Incoming incoming, CancellationToken ct)
+    {
+        if (incoming.Type == "m.reaction")
+        {
+            await ConfirmAsync(roomId, incoming, ct);
+            return;
+        }
+
+        if (incoming.Body is null || CommandLine.Extract(incoming.Body, commands.All.Select(c => c.Name)) is not { } text)
+        {
+            return;
+        }
+
+        if (!admins.Contains(incoming.Sender))
+        {
+            audit.Record(incoming.Sender, "command", text, "refused", "not an admin");
+            await NoticeAsync(roomId, Reply.Failure($"{incoming.Sender}: only this service's admins can give it commands."), incoming.EventId, ct);
+            await ReactAsync(roomId, incoming.EventId, "❌", ct);
+            return;
+        }
+
+        Reply reply;
+        try
+        {
+            reply = await commands.RunAsync(CommandLine.Parse(text), incoming.Sender, ct);
+        }
+        catch (CommandException e)
+        {
+            reply = Reply.Failure($"Cannot read that command: {e.Message}.");
+        }
+
+        LogCommand(incoming.Sender, text, reply.Ok);
+        var noticeId = await NoticeAsync(roomId, reply, incoming.EventId, ct);
+        await ReactAsync(roomId, incoming.EventId, reply.Ok ? "✅" : "❌", ct);
+        if (reply.OnConfirm is { } run)
+        {
+            questions[noticeId] = (incoming.Sender, run, DateTime.UtcNow + ConfirmWindow);
+        }
+    }
+
+    private async Task ConfirmAsync(string roomId, Incoming reaction, CancellationToken ct)
+    {
+        if (reaction.RelatesTo is null || reaction.Key?.StartsWith('✅') != true
+            || !questions.TryGetValue(reaction.RelatesTo, out var question) || question.Admin != reaction.Sender)
+        {
+            return;
+        }
+
+        questions.TryRemove(reaction.RelatesTo, out _);
+        if (DateTime.UtcNow > question.Until)
+        {
+            await NoticeAsync(roomId, Reply.Failure("That question has expired; give the command again."), reaction.RelatesTo, ct);
+            return;
+        }
+
+        var result = await question.Run(ct);
+        await NoticeAsync(roomId, result, reaction.RelatesTo, ct);
+    }
+
+    /// <summary>Sends a reply as m.notice (long ones in parts) and returns the id of the first part.</summary>
+    private async Task<string> NoticeAsync(string roomId, Reply reply, string? inReplyTo, CancellationToken ct)
+    {
+        var parts = reply.Text.Length <= MaxNoticeChars
+            ? [(reply.Text, reply.Html)]
+            : Chunks(reply.Text).Select(t => (t, Reply.Encode(t))).ToList();
+        string? first = null;
+        foreach (var (text, html) in parts)
+        {
+            var content = new JsonObject
+            {
+                ["msgtype"] = "m.notice",
+                ["body"] = text,
+                ["format"] = "org.matrix.custom.html",
+                ["formatted_body"] = html,
+            };
+            if (inReplyTo is not null)
+            {
+                content["m.relates_to"] = new JsonObject { ["m.in_reply_to"] = new JsonObject { ["event_id"] = inReplyTo } };
+            }
+
+            var id = await matrix.SendEventAsync(roomId, "m.room.message", content, ct);
+            first ??= id;
+        }
+
+        return first!;
+    }
+
+    private static IEnumerable<string> Chunks(string text)
+    {
+        var lines = text.Split('\n');
+        var chunk = new List<string>();
+        var length = 0;
+        foreach (var line in lines)
+        {
+            if (length + line.Length > MaxNoticeChars && chunk.Count > 0)
+            {
+                yield return string.Join('\n', chunk);
+                chunk.Clear();
+                length = 0;
+            }
+
+            chunk.Add(line.Length > MaxNoticeChars ? line[..MaxNoticeChars] : line);
+            length += line.Length + 1;
+        }
+
+        if (chunk.Count > 0)
+        {
+            yield return string.Join('\n', chunk);
+        }
+    }
+
+    private Task<string> ReactAsync(string roomId, string eventId, string key, CancellationToken ct) =>
+        matrix.SendEventAsync(roomId, "m.reaction", new JsonObject
+        {
+            ["m.relates_to"] = new JsonObject { ["rel_type"] = "m.annotation", ["event_id"] = eventId, ["key"] = key },
+        }, ct);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created the management room {RoomId}")]
+    private partial void LogCreated(string roomId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The management room is not usable yet: {Reason}")]
+    private partial void LogRoomProblem(string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Command from {Sender}: {Command} ({Ok})")]
+    private partial void LogCommand(string sender, string command, bool ok);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Answering {EventId} in the management room failed")]
+    private partial void LogCommandFailed(Exception exception, string eventId);
+}

@@ -1,0 +1,74 @@
+using System.Diagnostics.Metrics;
+
+namespace OpenMeet.AppService.Transactions;
+
+/// <summary>
+/// What the push path has done since start: instruments for /metrics, the same values for the status
+/// page and the bot.
+/// </summary>
+public sealed class PushMetrics
+{
+    public const string MeterName = "OpenMeet.AppService.Transactions";
+    private readonly Lock gate = new();
+    private long transactionsStored;
+    private long transactionsRepeated;
+    private long eventsStored;
+    private long eventsDispatched;
+    private long echoes;
+    private long consumerErrors;
+    private long inboxPending;
+
+    public PushMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        meter.CreateObservableCounter("openmeet.transactions.stored", () => TransactionsStored, description: "Transactions from Synapse stored in the inbox.");
+        meter.CreateObservableCounter("openmeet.transactions.repeated", () => TransactionsRepeated, description: "Transactions whose txnId was stored before (no second effect).");
+        meter.CreateObservableCounter("openmeet.events.stored", () => EventsStored, description: "Events stored in the inbox.");
+        meter.CreateObservableCounter("openmeet.events.dispatched", () => EventsDispatched, description: "Events handed to the service's features.");
+        meter.CreateObservableCounter("openmeet.echoes", () => Echoes, description: "Dispatched events the bot itself sent.");
+        meter.CreateObservableCounter("openmeet.consumer.errors", () => ConsumerErrors, description: "Events a feature failed to handle.");
+        meter.CreateObservableGauge("openmeet.inbox.pending", () => InboxPending, description: "Stored transactions not yet dispatched.");
+    }
+
+    public long TransactionsStored => Interlocked.Read(ref transactionsStored);
+    public long TransactionsRepeated => Interlocked.Read(ref transactionsRepeated);
+    public long EventsStored => Interlocked.Read(ref eventsStored);
+    public long EventsDispatched => Interlocked.Read(ref eventsDispatched);
+    public long Echoes => Interlocked.Read(ref echoes);
+    public long ConsumerErrors => Interlocked.Read(ref consumerErrors);
+
+    public long InboxPending
+    {
+        get => Interlocked.Read(ref inboxPending);
+        set => Interlocked.Exchange(ref inboxPending, value);
+    }
+
+    public string? LastTxnId { get; private set; }
+    public DateTimeOffset? LastTxnAt { get; private set; }
+    public DateTimeOffset? LastPingFromSynapse { get; private set; }
+
+    public void TransactionStored(string txnId, int events)
+    {
+        Interlocked.Increment(ref transactionsStored);
+        Interlocked.Add(ref eventsStored, events);
+        Interlocked.Increment(ref inboxPending);
+        lock (gate)
+        {
+            LastTxnId = txnId;
+            LastTxnAt = DateTimeOffset.UtcNow;
+        }
+    }
+
+    public void TransactionRepeated() => Interlocked.Increment(ref transactionsRepeated);
+
+    public void TransactionDispatched(int events, int echoCount)
+    {
+        Interlocked.Add(ref eventsDispatched, events);
+        Interlocked.Add(ref echoes, echoCount);
+        Interlocked.Decrement(ref inboxPending);
+    }
+
+    public void ConsumerFailed() => Interlocked.Increment(ref consumerErrors);
+
+    public void PingedBySynapse() => LastPingFromSynapse = DateTimeOffset.UtcNow;
+}
