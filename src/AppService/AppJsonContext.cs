@@ -5,6 +5,7 @@ using OpenMeet.AppService.Handles;
 using OpenMeet.AppService.Hosting;
 using OpenMeet.AppService.Internal;
 using OpenMeet.AppService.Matrix;
+using OpenMeet.AppService.Reconciliation;
 using OpenMeet.AppService.Status;
 
 namespace OpenMeet.AppService;

@@ -64,7 +64,7 @@ public sealed partial class BotCommands
     private async Task<Reply> Room(CommandLine line, string admin, CancellationToken ct)
     {
         var room = FindRoom(line.Args[0]);
-        var report = await Internal.RoomReports.BuildAsync(room, reconciler, aliases, store, ct);
+        var report = await Reconciliation.RoomReports.BuildAsync(room, reconciler, aliases, store, ct);
         var text = new List<string>
         {
             $"{room.Id}: {report.State}",

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Audit;
 using OpenMeet.AppService.Handles;
@@ -20,24 +21,15 @@ public static class TenantRoutes
 
     private static async Task<IResult> PutTenant(string tenantId, HttpRequest request, Store store, ReconcileBacklog backlog)
     {
-        if (!Names.IsValid(tenantId))
-        {
-            return BadName("tenantId", tenantId);
-        }
-
-        var (body, error) = await JsonBody.ReadAsync(request, AppJsonContext.Default.TenantBody);
+        var (body, name, error) = await ReadNamedAsync(request, "tenantId", tenantId, AppJsonContext.Default.TenantBody, b => b.Name,
+            "required, the tenant's name");
         if (error is not null)
         {
             return error;
         }
 
-        if (string.IsNullOrWhiteSpace(body!.Name))
-        {
-            return JsonBody.Invalid("name", "required, the tenant's name");
-        }
-
         var now = DateTime.UtcNow;
-        store.Tenants.Upsert(new TenantDoc { Id = tenantId, Name = body.Name.Trim(), Domain = body.Domain, UpdatedAt = now });
+        store.Tenants.Upsert(new TenantDoc { Id = tenantId, Name = name, Domain = body!.Domain, UpdatedAt = now });
         var spaceKey = Names.SpaceKey(tenantId);
         if (store.Rooms.FindById(spaceKey) is null)
         {
@@ -45,7 +37,7 @@ public static class TenantRoutes
         }
 
         backlog.EnqueueSoon(spaceKey);
-        return TypedResults.Json(new TenantReply(tenantId, body.Name.Trim(), body.Domain), AppJsonContext.Default.TenantReply);
+        return TypedResults.Json(new TenantReply(tenantId, name, body.Domain), AppJsonContext.Default.TenantReply);
     }
 
     private static async Task<IResult> PutUser(string tenantId, string userSlug, HttpRequest request, Store store, ReconcileBacklog backlog,
@@ -56,23 +48,14 @@ public static class TenantRoutes
             return UnknownTenant(tenantId);
         }
 
-        if (!Names.IsValid(userSlug))
-        {
-            return BadName("userSlug", userSlug);
-        }
-
-        var (body, error) = await JsonBody.ReadAsync(request, AppJsonContext.Default.UserBody);
+        var (body, name, error) = await ReadNamedAsync(request, "userSlug", userSlug, AppJsonContext.Default.UserBody, b => b.Name,
+            "required, the person's display name");
         if (error is not null)
         {
             return error;
         }
 
-        if (string.IsNullOrWhiteSpace(body!.Name))
-        {
-            return JsonBody.Invalid("name", "required, the person's display name");
-        }
-
-        if (body.Password is not null && !(config.Oidc.Enabled && config.Oidc.LocalLogin))
+        if (body!.Password is not null && !(config.Oidc.Enabled && config.Oidc.LocalLogin))
         {
             return JsonBody.Invalid("password", "local sign-in is not enabled on this service (oidc.local_login)");
         }
@@ -99,7 +82,7 @@ public static class TenantRoutes
         }
 
         var user = store.Users.FindById(key) ?? new UserDoc { Id = key, TenantId = tenantId, Slug = userSlug };
-        user.Name = body.Name.Trim();
+        user.Name = name;
         user.Email = body.Email;
         user.Revoked = false;
         user.Handle ??= claims.ActiveHandleOf(key);
@@ -112,6 +95,29 @@ public static class TenantRoutes
         store.Users.Upsert(user);
         backlog.EnqueueSoon(Reconciler.UserKeyPrefix + key);
         return TypedResults.Json(Reply(user), AppJsonContext.Default.UserReply);
+    }
+
+    /// <summary>
+    /// What both PUTs open with, in this order: the name in the route, the JSON body, a name in the
+    /// body. Gives the body and its trimmed name, or the error to answer with.
+    /// </summary>
+    private static async Task<(T? Body, string Name, IResult? Error)> ReadNamedAsync<T>(HttpRequest request, string field, string value,
+        JsonTypeInfo<T> type, Func<T, string?> nameIn, string nameRequired)
+        where T : class
+    {
+        if (!Names.IsValid(value))
+        {
+            return (null, "", BadName(field, value));
+        }
+
+        var (body, error) = await JsonBody.ReadAsync(request, type);
+        if (error is not null)
+        {
+            return (null, "", error);
+        }
+
+        var name = nameIn(body!);
+        return string.IsNullOrWhiteSpace(name) ? (null, "", JsonBody.Invalid("name", nameRequired)) : (body, name.Trim(), null);
     }
 
     private static async Task<IResult> DeleteUser(string tenantId, string userSlug, Revocation revocation, CancellationToken ct) =>

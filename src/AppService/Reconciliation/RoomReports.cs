@@ -1,7 +1,6 @@
-using OpenMeet.AppService.Reconciliation;
 using OpenMeet.AppService.State;
 
-namespace OpenMeet.AppService.Internal;
+namespace OpenMeet.AppService.Reconciliation;
 
 /// <summary>A room as OpenMeet wants it, as Matrix has it, and what differs (the pending plan).</summary>
 public static class RoomReports

@@ -1,8 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using OpenMeet.AppService.Hosting;
 
-namespace OpenMeet.AppService.Internal;
+namespace OpenMeet.AppService.Hosting;
 
 public static class JsonBody
 {

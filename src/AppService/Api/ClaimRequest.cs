@@ -1,3 +1,0 @@
-namespace OpenMeet.AppService.Api;
-
-public sealed record ClaimRequest(string? Handle);

@@ -1,3 +1,0 @@
-namespace OpenMeet.AppService.Internal;
-
-public sealed record EntityBody(string? Name, string? Visibility, string? Topic);

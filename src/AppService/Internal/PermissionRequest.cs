@@ -1,3 +1,0 @@
-namespace OpenMeet.AppService.Internal;
-
-public sealed record PermissionRequest(string? RoomId, string? UserSlug, int? PowerLevel, string? TenantId);

@@ -1,3 +1,0 @@
-namespace OpenMeet.AppService.Internal;
-
-public sealed record ReconcileRequest(string? TenantId, string? EntityType, string? EntitySlug, bool? DryRun);

@@ -1,3 +1,0 @@
-namespace OpenMeet.AppService.Internal;
-
-public sealed record RoomReply(string RoomId, string? Alias);

@@ -1,3 +1,0 @@
-namespace OpenMeet.AppService.Internal;
-
-public sealed record TenantBody(string? Name, string? Domain);

@@ -1,0 +1,9 @@
+namespace OpenMeet.AppService.Internal;
+
+public sealed record TenantBody(string? Name, string? Domain);
+
+public sealed record TenantReply(string TenantId, string Name, string? Domain);
+
+public sealed record UserBody(string? Name, string? Email, string? Handle, string? Password);
+
+public sealed record UserReply(string TenantId, string UserSlug, string Name, string? Handle, string? UserId, bool Revoked);
