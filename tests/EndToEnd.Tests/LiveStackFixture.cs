@@ -38,9 +38,9 @@ public sealed class LiveStackFixture : IAsyncLifetime
 
     public static async Task<string> Script(string command, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo("bash", [Path.Combine(Root, "synapse", "dev.sh"), command])
+        var start = new ProcessStartInfo("bash", [Path.Combine(Repository.Root, "synapse", "dev.sh"), command])
         {
-            WorkingDirectory = Root,
+            WorkingDirectory = Repository.Root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
@@ -66,21 +66,6 @@ public sealed class LiveStackFixture : IAsyncLifetime
         }
 
         return client;
-    }
-
-    private static string Root { get; } = FindRoot();
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "OpenMeet.AppService.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("OpenMeet.AppService.sln not found above " + AppContext.BaseDirectory);
     }
 }
 

@@ -3,7 +3,7 @@ using LiteDB;
 namespace OpenMeet.Oidc.Models;
 
 /// <summary>A user's grant to a client (collection <c>oidc_authorizations</c>).</summary>
-public sealed class OidcAuthorization : IOidcDocument
+public sealed class OidcAuthorization : IOidcGrant
 {
     [BsonId]
     public string Id { get; set; } = ObjectId.NewObjectId().ToString();

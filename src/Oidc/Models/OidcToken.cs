@@ -3,7 +3,7 @@ using LiteDB;
 namespace OpenMeet.Oidc.Models;
 
 /// <summary>An issued token: authorization code, refresh token, ... (collection <c>oidc_tokens</c>).</summary>
-public sealed class OidcToken : IOidcDocument
+public sealed class OidcToken : IOidcGrant
 {
     [BsonId]
     public string Id { get; set; } = ObjectId.NewObjectId().ToString();

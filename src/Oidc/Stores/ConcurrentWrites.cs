@@ -62,6 +62,11 @@ internal static class ConcurrentWrites
         }
     }
 
+    /// <summary>Revokes every authorization or token <paramref name="select"/> returns, as <see cref="UpdateMany{T}"/> does.</summary>
+    public static long Revoke<T>(LiteDatabase db, ILiteCollection<T> collection, Func<IEnumerable<T>> select)
+        where T : class, IOidcGrant =>
+        UpdateMany(db, collection, select, d => d.Status = OpenIddictConstants.Statuses.Revoked);
+
     /// <summary>
     /// Deletes the documents whose ids <paramref name="select"/> returns; the selection runs under the gate
     /// too, so nothing it looked at (a token, an authorization's status) can change before the deletion.

@@ -1,4 +1,5 @@
 using LiteDB;
+using OpenMeet.Oidc.Models;
 
 namespace OpenMeet.Oidc.Stores;
 
@@ -15,6 +16,18 @@ internal static class DocumentQueries
             1 => parts[0],
             _ => Query.And(parts),
         };
+    }
+
+    /// <summary>The authorizations or tokens whose given fields (those not null) are exactly the wanted values.</summary>
+    public static IEnumerable<T> Matching<T>(ILiteCollection<T> collection, string? subject, string? client, string? status, string? type)
+        where T : IOidcGrant
+    {
+        var query = Match(("Subject", subject), ("ApplicationId", client), ("Status", status), ("Type", type));
+        return (query is null ? collection.FindAll() : collection.Find(query))
+            .Where(d => Matches(d.Subject, subject) &&
+                        Matches(d.ApplicationId, client) &&
+                        Matches(d.Status, status) &&
+                        Matches(d.Type, type));
     }
 
     /// <summary>True when no value is wanted, or the stored value is exactly (ordinally) the wanted one.</summary>

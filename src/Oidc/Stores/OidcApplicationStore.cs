@@ -5,6 +5,7 @@ using LiteDB;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenMeet.Oidc.Models;
+using static OpenMeet.Oidc.Stores.StoreArguments;
 
 namespace OpenMeet.Oidc.Stores;
 
@@ -237,11 +238,5 @@ public sealed class OidcApplicationStore : IOpenIddictApplicationStore<OidcAppli
     {
         ConcurrentWrites.Update(db, applications, Checked(application));
         return default;
-    }
-
-    private static OidcApplication Checked(OidcApplication application)
-    {
-        ArgumentNullException.ThrowIfNull(application);
-        return application;
     }
 }

@@ -4,6 +4,7 @@ using LiteDB;
 using OpenIddict.Abstractions;
 using OpenMeet.Oidc.Models;
 using static OpenIddict.Abstractions.OpenIddictConstants;
+using static OpenMeet.Oidc.Stores.StoreArguments;
 
 namespace OpenMeet.Oidc.Stores;
 
@@ -48,12 +49,14 @@ public sealed class OidcAuthorizationStore : IOpenIddictAuthorizationStore<OidcA
 
     public IAsyncEnumerable<OidcAuthorization> FindAsync(
         string? subject, string? client, string? status, string? type, ImmutableArray<string>? scopes, CancellationToken cancellationToken) =>
-        DocumentQueries.Results(Matching(subject, client, status, type).Where(a => HasScopes(a, scopes)), cancellationToken);
+        DocumentQueries.Results(
+            DocumentQueries.Matching(authorizations, subject, client, status, type).Where(a => HasScopes(a, scopes)), cancellationToken);
 
     public IAsyncEnumerable<OidcAuthorization> FindByApplicationIdAsync(string identifier, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(identifier);
-        return DocumentQueries.Results(Matching(subject: null, client: identifier, status: null, type: null), cancellationToken);
+        return DocumentQueries.Results(
+            DocumentQueries.Matching(authorizations, subject: null, client: identifier, status: null, type: null), cancellationToken);
     }
 
     public ValueTask<OidcAuthorization?> FindByIdAsync(string identifier, CancellationToken cancellationToken)
@@ -65,7 +68,7 @@ public sealed class OidcAuthorizationStore : IOpenIddictAuthorizationStore<OidcA
     public IAsyncEnumerable<OidcAuthorization> FindBySubjectAsync(string subject, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(subject);
-        return DocumentQueries.Results(Matching(subject, client: null, status: null, type: null), cancellationToken);
+        return DocumentQueries.Results(DocumentQueries.Matching(authorizations, subject, client: null, status: null, type: null), cancellationToken);
     }
 
     public ValueTask<string?> GetApplicationIdAsync(OidcAuthorization authorization, CancellationToken cancellationToken) =>
@@ -130,18 +133,21 @@ public sealed class OidcAuthorizationStore : IOpenIddictAuthorizationStore<OidcA
     }
 
     public ValueTask<long> RevokeAsync(string? subject, string? client, string? status, string? type, CancellationToken cancellationToken) =>
-        new(Revoke(() => Matching(subject, client, status, type)));
+        new(ConcurrentWrites.Revoke(db, authorizations,
+            () => DocumentQueries.Matching(authorizations, subject, client, status, type)));
 
     public ValueTask<long> RevokeByApplicationIdAsync(string identifier, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(identifier);
-        return new(Revoke(() => Matching(subject: null, client: identifier, status: null, type: null)));
+        return new(ConcurrentWrites.Revoke(db, authorizations,
+            () => DocumentQueries.Matching(authorizations, subject: null, client: identifier, status: null, type: null)));
     }
 
     public ValueTask<long> RevokeBySubjectAsync(string subject, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(subject);
-        return new(Revoke(() => Matching(subject, client: null, status: null, type: null)));
+        return new(ConcurrentWrites.Revoke(db, authorizations,
+            () => DocumentQueries.Matching(authorizations, subject, client: null, status: null, type: null)));
     }
 
     public ValueTask SetApplicationIdAsync(OidcAuthorization authorization, string? identifier, CancellationToken cancellationToken)
@@ -192,26 +198,6 @@ public sealed class OidcAuthorizationStore : IOpenIddictAuthorizationStore<OidcA
         return default;
     }
 
-    /// <summary>The authorizations whose given fields (those not null) are exactly the wanted values.</summary>
-    private IEnumerable<OidcAuthorization> Matching(string? subject, string? client, string? status, string? type)
-    {
-        var query = DocumentQueries.Match(("Subject", subject), ("ApplicationId", client), ("Status", status), ("Type", type));
-        return (query is null ? authorizations.FindAll() : authorizations.Find(query))
-            .Where(a => DocumentQueries.Matches(a.Subject, subject) &&
-                        DocumentQueries.Matches(a.ApplicationId, client) &&
-                        DocumentQueries.Matches(a.Status, status) &&
-                        DocumentQueries.Matches(a.Type, type));
-    }
-
     private static bool HasScopes(OidcAuthorization authorization, ImmutableArray<string>? scopes) =>
         scopes is not { IsDefault: false } wanted || wanted.All(scope => authorization.Scopes.Contains(scope, StringComparer.Ordinal));
-
-    private long Revoke(Func<IEnumerable<OidcAuthorization>> select) =>
-        ConcurrentWrites.UpdateMany(db, authorizations, select, a => a.Status = Statuses.Revoked);
-
-    private static OidcAuthorization Checked(OidcAuthorization authorization)
-    {
-        ArgumentNullException.ThrowIfNull(authorization);
-        return authorization;
-    }
 }

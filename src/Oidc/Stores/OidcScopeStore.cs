@@ -4,6 +4,7 @@ using System.Text.Json;
 using LiteDB;
 using OpenIddict.Abstractions;
 using OpenMeet.Oidc.Models;
+using static OpenMeet.Oidc.Stores.StoreArguments;
 
 namespace OpenMeet.Oidc.Stores;
 
@@ -165,11 +166,5 @@ public sealed class OidcScopeStore : IOpenIddictScopeStore<OidcScope>
     {
         ConcurrentWrites.Update(db, scopes, Checked(scope));
         return default;
-    }
-
-    private static OidcScope Checked(OidcScope scope)
-    {
-        ArgumentNullException.ThrowIfNull(scope);
-        return scope;
     }
 }

@@ -4,6 +4,7 @@ using LiteDB;
 using OpenIddict.Abstractions;
 using OpenMeet.Oidc.Models;
 using static OpenIddict.Abstractions.OpenIddictConstants;
+using static OpenMeet.Oidc.Stores.StoreArguments;
 
 namespace OpenMeet.Oidc.Stores;
 
@@ -48,12 +49,13 @@ public sealed class OidcTokenStore : IOpenIddictTokenStore<OidcToken>
     }
 
     public IAsyncEnumerable<OidcToken> FindAsync(string? subject, string? client, string? status, string? type, CancellationToken cancellationToken) =>
-        DocumentQueries.Results(Matching(subject, client, status, type), cancellationToken);
+        DocumentQueries.Results(DocumentQueries.Matching(tokens, subject, client, status, type), cancellationToken);
 
     public IAsyncEnumerable<OidcToken> FindByApplicationIdAsync(string identifier, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(identifier);
-        return DocumentQueries.Results(Matching(subject: null, client: identifier, status: null, type: null), cancellationToken);
+        return DocumentQueries.Results(
+            DocumentQueries.Matching(tokens, subject: null, client: identifier, status: null, type: null), cancellationToken);
     }
 
     public IAsyncEnumerable<OidcToken> FindByAuthorizationIdAsync(string identifier, CancellationToken cancellationToken)
@@ -77,7 +79,7 @@ public sealed class OidcTokenStore : IOpenIddictTokenStore<OidcToken>
     public IAsyncEnumerable<OidcToken> FindBySubjectAsync(string subject, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(subject);
-        return DocumentQueries.Results(Matching(subject, client: null, status: null, type: null), cancellationToken);
+        return DocumentQueries.Results(DocumentQueries.Matching(tokens, subject, client: null, status: null, type: null), cancellationToken);
     }
 
     public ValueTask<string?> GetApplicationIdAsync(OidcToken token, CancellationToken cancellationToken) =>
@@ -166,24 +168,27 @@ public sealed class OidcTokenStore : IOpenIddictTokenStore<OidcToken>
     }
 
     public ValueTask<long> RevokeAsync(string? subject, string? client, string? status, string? type, CancellationToken cancellationToken) =>
-        new(Revoke(() => Matching(subject, client, status, type)));
+        new(ConcurrentWrites.Revoke(db, tokens,
+            () => DocumentQueries.Matching(tokens, subject, client, status, type)));
 
     public ValueTask<long> RevokeByApplicationIdAsync(string identifier, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(identifier);
-        return new(Revoke(() => Matching(subject: null, client: identifier, status: null, type: null)));
+        return new(ConcurrentWrites.Revoke(db, tokens,
+            () => DocumentQueries.Matching(tokens, subject: null, client: identifier, status: null, type: null)));
     }
 
     public ValueTask<long> RevokeByAuthorizationIdAsync(string identifier, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(identifier);
-        return new(Revoke(() => ByAuthorization(identifier)));
+        return new(ConcurrentWrites.Revoke(db, tokens, () => ByAuthorization(identifier)));
     }
 
     public ValueTask<long> RevokeBySubjectAsync(string subject, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(subject);
-        return new(Revoke(() => Matching(subject, client: null, status: null, type: null)));
+        return new(ConcurrentWrites.Revoke(db, tokens,
+            () => DocumentQueries.Matching(tokens, subject, client: null, status: null, type: null)));
     }
 
     public ValueTask SetApplicationIdAsync(OidcToken token, string? identifier, CancellationToken cancellationToken)
@@ -258,26 +263,6 @@ public sealed class OidcTokenStore : IOpenIddictTokenStore<OidcToken>
         return default;
     }
 
-    /// <summary>The tokens whose given fields (those not null) are exactly the wanted values.</summary>
-    private IEnumerable<OidcToken> Matching(string? subject, string? client, string? status, string? type)
-    {
-        var query = DocumentQueries.Match(("Subject", subject), ("ApplicationId", client), ("Status", status), ("Type", type));
-        return (query is null ? tokens.FindAll() : tokens.Find(query))
-            .Where(t => DocumentQueries.Matches(t.Subject, subject) &&
-                        DocumentQueries.Matches(t.ApplicationId, client) &&
-                        DocumentQueries.Matches(t.Status, status) &&
-                        DocumentQueries.Matches(t.Type, type));
-    }
-
     private IEnumerable<OidcToken> ByAuthorization(string identifier) =>
         tokens.Find(Query.EQ("AuthorizationId", identifier)).Where(t => DocumentValues.Same(t.AuthorizationId, identifier));
-
-    private long Revoke(Func<IEnumerable<OidcToken>> select) =>
-        ConcurrentWrites.UpdateMany(db, tokens, select, t => t.Status = Statuses.Revoked);
-
-    private static OidcToken Checked(OidcToken token)
-    {
-        ArgumentNullException.ThrowIfNull(token);
-        return token;
-    }
 }

@@ -1,7 +1,7 @@
 using Microsoft.IdentityModel.Tokens;
 using OpenMeet.Oidc.Keys;
 
-namespace OpenMeet.AppService.Tests.SignIn;
+namespace OpenMeet.Oidc.Tests.Keys;
 
 public sealed class IssuerKeysTests : IDisposable
 {

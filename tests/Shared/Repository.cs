@@ -1,5 +1,6 @@
-namespace OpenMeet.AppService.Tests;
+namespace OpenMeet.Tests;
 
+/// <summary>Linked into each test project that reads files of the checkout (see its .csproj).</summary>
 internal static class Repository
 {
     /// <summary>The checkout's root, found from the test binaries upwards.</summary>
