@@ -95,7 +95,7 @@ appservice:
   as_token: "$as_token"
   hs_token: "$hs_token"
   receive_ephemeral: false
-  max_transaction_bytes: 10485760
+  max_transaction_bytes: 75497472
 internal:
   token: "$internal_token"
 listeners:

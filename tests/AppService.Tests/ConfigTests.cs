@@ -50,7 +50,8 @@ public sealed class ConfigTests : IDisposable
 
         config.BotUserId.Should().Be("@openmeet-bot:matrix.example.org");
         config.DatabasePath.Should().Be(Path.Combine(folder, "data", "openmeet.db"));
-        config.Appservice.MaxTransactionBytes.Should().Be(10 * 1024 * 1024);
+        config.Appservice.MaxTransactionBytes.Should().Be(72 * 1024 * 1024);
+        config.Appservice.MaxPendingBytes.Should().Be(256L * 1024 * 1024);
     }
 
     [Fact]
@@ -134,8 +135,8 @@ public sealed class ConfigTests : IDisposable
     [Fact]
     public void TransactionLimitIsBounded()
     {
-        Problems(Valid.Replace("  alias_prefix: openmeet_", "  alias_prefix: openmeet_\n  max_transaction_bytes: 99999999", StringComparison.Ordinal))
-            .Should().ContainSingle().Which.Should().StartWith("appservice.max_transaction_bytes: expected a number of bytes from 1024 to 15728640");
+        Problems(Valid.Replace("  alias_prefix: openmeet_", "  alias_prefix: openmeet_\n  max_transaction_bytes: 999999999", StringComparison.Ordinal))
+            .Should().ContainSingle().Which.Should().StartWith("appservice.max_transaction_bytes: expected a number of bytes from 1024 to 268435456");
     }
 
     [Fact]

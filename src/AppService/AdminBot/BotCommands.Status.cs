@@ -26,6 +26,7 @@ public sealed partial class BotCommands
             new[] { "uptime", info.Uptime.ToString(@"d\.hh\:mm\:ss", CultureInfo.InvariantCulture) },
             new[] { "Synapse", synapse },
             new[] { "inbox depth", push.InboxPending.ToString(CultureInfo.InvariantCulture) },
+            new[] { "quarantined events", $"{push.EventsQuarantined} since start, {quarantine.Count} kept (see /internal/status)" },
             new[] { "reconcile queue", backlog.Depth.ToString(CultureInfo.InvariantCulture) },
             new[] { "last transaction", last },
             new[] { "tenants / rooms / people", $"{store.Tenants.Count()} / {store.Rooms.Count()} / {store.Users.Count()}" },

@@ -16,6 +16,7 @@ public sealed partial class BotCommands
     private readonly ServiceInfo info;
     private readonly PushMetrics push;
     private readonly RecentErrors errors;
+    private readonly Quarantine quarantine;
     private readonly ReconcileBacklog backlog;
     private readonly Store store;
     private readonly Reconciler reconciler;
@@ -25,13 +26,14 @@ public sealed partial class BotCommands
     private readonly RoomAliases aliases;
     private readonly Revocation revocation;
 
-    public BotCommands(ServiceInfo info, PushMetrics push, RecentErrors errors, ReconcileBacklog backlog, Store store, Reconciler reconciler, HandleClaims claims,
+    public BotCommands(ServiceInfo info, PushMetrics push, RecentErrors errors, Quarantine quarantine, ReconcileBacklog backlog, Store store, Reconciler reconciler, HandleClaims claims,
         AuditLog audit, MatrixClient matrix, RoomAliases aliases, Revocation revocation)
     {
         this.revocation = revocation;
         this.info = info;
         this.push = push;
         this.errors = errors;
+        this.quarantine = quarantine;
         this.backlog = backlog;
         this.store = store;
         this.reconciler = reconciler;

@@ -74,8 +74,13 @@ public sealed class AppserviceConfig
     public string HsToken { get; set; } = "";
     [ConfigurationKeyName("receive_ephemeral")]
     public bool ReceiveEphemeral { get; set; }
+    /// <summary>Above what any Synapse sends: 100 events, each with its previous state and the
+    /// stripped state of an invite, at 65,536 bytes apiece (see the README).</summary>
     [ConfigurationKeyName("max_transaction_bytes")]
-    public int MaxTransactionBytes { get; set; } = 10 * 1024 * 1024;
+    public int MaxTransactionBytes { get; set; } = 72 * 1024 * 1024;
+    /// <summary>Stored but not yet dispatched: above it, Synapse is asked to retry (503).</summary>
+    [ConfigurationKeyName("max_pending_bytes")]
+    public long MaxPendingBytes { get; set; } = 256L * 1024 * 1024;
 }
 
 public sealed class InternalConfig

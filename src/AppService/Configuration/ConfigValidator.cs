@@ -6,7 +6,7 @@ namespace OpenMeet.AppService.Configuration;
 /// <summary>Checks a bound config; every problem starts with the key it is about.</summary>
 public static partial class ConfigValidator
 {
-    public const int MaxTransactionBytesLimit = 15 * 1024 * 1024;
+    public const int MaxTransactionBytesLimit = 256 * 1024 * 1024;
 
     public static readonly IReadOnlySet<string> KnownResources =
         new SortedSet<string>(StringComparer.Ordinal) { "appservice", "internal", "api", "oidc", "health", "metrics" };
@@ -53,6 +53,10 @@ public static partial class ConfigValidator
         if (c.Appservice.MaxTransactionBytes is < 1024 or > MaxTransactionBytesLimit)
         {
             p.Add($"appservice.max_transaction_bytes: expected a number of bytes from 1024 to {MaxTransactionBytesLimit}, got {c.Appservice.MaxTransactionBytes}");
+        }
+        else if (c.Appservice.MaxPendingBytes < c.Appservice.MaxTransactionBytes)
+        {
+            p.Add($"appservice.max_pending_bytes: expected at least appservice.max_transaction_bytes ({c.Appservice.MaxTransactionBytes}), got {c.Appservice.MaxPendingBytes}");
         }
 
         Listeners(p, c.Listeners);

@@ -71,7 +71,7 @@ public sealed class ObservedRooms(MatrixClient matrix, Store store, ReconcileBac
             return ValueTask.CompletedTask;
         }
 
-        var content = e.Content.ValueKind == JsonValueKind.Object ? (JsonObject)JsonNode.Parse(e.Content.GetRawText())! : [];
+        var content = e.Content.ValueKind == JsonValueKind.Object ? (JsonObject)JsonNode.Parse(e.Content.GetRawText(), documentOptions: TransactionParser.DocumentOptions)! : [];
         var slim = Slim(e.Type, e.Sender, content);
         Update(e.RoomId!, latest => latest.With(e.Type, e.StateKey!, slim));
 

@@ -11,19 +11,20 @@ public static class StatusEndpoints
     {
         app.MapGet("/health", () => TypedResults.Text("OK"));
         app.MapGet("/metrics", (MetricsExporter metrics) => TypedResults.Text(metrics.Scrape(), "text/plain; version=0.0.4"));
-        internalApi.MapGet("/status", (ServiceInfo info, PushMetrics push, HomeserverPing ping, RecentEvents recent, ManagementRoomEvents management) =>
-            TypedResults.Json(Report(info, push, ping, recent, management.RoomId), AppJsonContext.Default.StatusReport));
+        internalApi.MapGet("/status", (ServiceInfo info, Inbox inbox, PushMetrics push, Quarantine quarantine, HomeserverPing ping, RecentEvents recent, ManagementRoomEvents management) =>
+            TypedResults.Json(Report(info, inbox, push, quarantine, ping, recent, management.RoomId), AppJsonContext.Default.StatusReport));
         return app;
     }
 
-    private static StatusReport Report(ServiceInfo info, PushMetrics s, HomeserverPing ping, RecentEvents recent, string? managementRoomId) => new(
+    private static StatusReport Report(
+        ServiceInfo info, Inbox inbox, PushMetrics s, Quarantine quarantine, HomeserverPing ping, RecentEvents recent, string? managementRoomId) => new(
         ServiceInfo.Version,
         info.StartedAt,
         Math.Round(info.Uptime.TotalSeconds, 3),
         ping.LastResult,
         s.LastPingFromSynapse,
         managementRoomId,
-        new InboxReport(s.InboxPending, s.TransactionsStored, s.TransactionsRepeated, s.EventsStored, s.EventsDispatched,
-            s.Echoes, s.ConsumerErrors, s.LastTxnId, s.LastTxnAt),
+        new InboxReport(s.InboxPending, inbox.PendingBytes, s.TransactionsStored, s.TransactionsRepeated, s.EventsStored, s.EventsDispatched,
+            s.Echoes, s.ConsumerErrors, s.EventsQuarantined, s.LastTxnId, s.LastTxnAt, quarantine.Latest(10)),
         recent.Snapshot());
 }

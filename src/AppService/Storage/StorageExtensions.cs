@@ -11,7 +11,6 @@ public static class StorageExtensions
         var path = config.DatabasePath;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         services.AddSingleton(_ => new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }));
-        services.AddSingleton(new Durability(path, config.Database.Fsync));
         return services;
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Hosting;
 
@@ -6,38 +5,38 @@ namespace OpenMeet.AppService.Transactions;
 
 /// <summary>
 /// Hands each stored transaction's events, in the order they arrived, to the consumers that want them,
-/// then moves the inbox's cursor (saved when the queue runs dry, and at least every quarter second
-/// under load). A crash in between hands those transactions over again at start: consumers are
-/// idempotent.
+/// then moves the inbox's cursor (saved, and dispatched segments deleted, when the queue runs dry and
+/// at least every quarter second under load). An event the intake could not read is quarantined and
+/// the rest of its transaction goes on. A crash in between hands those transactions over again at
+/// start: consumers are idempotent.
 /// </summary>
 public sealed partial class Dispatcher(
     Inbox inbox,
+    Quarantine quarantine,
     IEnumerable<IEventConsumer> consumers,
     AppConfig config,
     PushMetrics metrics,
     RecentErrors errors,
     ILogger<Dispatcher> logger) : BackgroundService
 {
-    private static readonly TimeSpan DedupeWindow = TimeSpan.FromDays(1);
-    private static readonly TimeSpan CursorEvery = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan HousekeepEvery = TimeSpan.FromMilliseconds(250);
     private readonly IEventConsumer[] consumers = [.. consumers];
     private readonly string botUserId = config.BotUserId;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var last = inbox.Cursor;
-        foreach (var txn in inbox.Backlog())
+        foreach (var entry in inbox.Backlog)
         {
-            await DispatchAsync(txn, stoppingToken);
-            last = txn.Seq;
+            await DispatchAsync(inbox.Load(entry), stoppingToken);
+            last = entry.Seq;
         }
 
-        inbox.SaveCursor(last);
-        var savedAt = DateTime.UtcNow;
-        var nextPrune = DateTime.UtcNow;
-        while (await inbox.Stored.WaitToReadAsync(stoppingToken))
+        Housekeep();
+        var keptAt = DateTime.UtcNow;
+        while (await inbox.Reader.WaitToReadAsync(stoppingToken))
         {
-            while (inbox.Stored.TryRead(out var txn))
+            while (inbox.Reader.TryRead(out var txn))
             {
                 // Stored before start and read from the backlog already.
                 if (txn.Seq <= last)
@@ -47,46 +46,43 @@ public sealed partial class Dispatcher(
 
                 await DispatchAsync(txn, stoppingToken);
                 last = txn.Seq;
-                if (DateTime.UtcNow - savedAt > CursorEvery)
+                if (DateTime.UtcNow - keptAt > HousekeepEvery)
                 {
-                    inbox.SaveCursor(last);
-                    savedAt = DateTime.UtcNow;
+                    Housekeep();
+                    keptAt = DateTime.UtcNow;
                 }
             }
 
-            inbox.SaveCursor(last);
-            savedAt = DateTime.UtcNow;
-            if (DateTime.UtcNow >= nextPrune)
-            {
-                var pruned = inbox.Prune(DedupeWindow);
-                LogPruned(pruned);
-                nextPrune = DateTime.UtcNow.AddHours(1);
-            }
+            Housekeep();
+            keptAt = DateTime.UtcNow;
+        }
+    }
+
+    private void Housekeep()
+    {
+        if (inbox.Housekeep() is > 0 and var deleted)
+        {
+            LogDeleted(deleted, inbox.Cursor);
         }
     }
 
     private async Task DispatchAsync(StoredTransaction txn, CancellationToken cancellationToken)
     {
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(txn.Body);
-        }
-        catch (JsonException e)
-        {
-            // Bodies are checked before they are stored; one that cannot be read is skipped, not fatal.
-            metrics.ConsumerFailed();
-            errors.Occurred();
-            LogUnreadable(e, txn.TxnId, txn.Seq);
-            return;
-        }
-
-        using var _ = doc;
         var count = 0;
         var echoes = 0;
-        foreach (var element in doc.RootElement.GetProperty("events").EnumerateArray())
+        for (var i = 0; i < txn.Events.Count; i++)
         {
-            var e = ToEvent(txn.TxnId, element);
+            var slice = txn.Events[i];
+            if (slice.Problem is not null)
+            {
+                quarantine.Add(txn, i, slice);
+                errors.Occurred();
+                LogQuarantined(txn.TxnId, i, slice.EventId, slice.RoomId, slice.Problem);
+                continue;
+            }
+
+            using var e = new MatrixEvent(txn.TxnId, slice.EventId, slice.RoomId, slice.Type, slice.StateKey, slice.Sender,
+                txn.Body.AsMemory(slice.ContentStart, slice.ContentLength), slice.Sender == botUserId);
             count++;
             echoes += e.IsEcho ? 1 : 0;
             foreach (var consumer in consumers)
@@ -111,26 +107,10 @@ public sealed partial class Dispatcher(
             }
         }
 
+        inbox.Dispatched(txn);
         metrics.TransactionDispatched(count, echoes);
         LogDispatched(txn.TxnId, count, echoes);
     }
-
-    private MatrixEvent ToEvent(string txnId, JsonElement e)
-    {
-        var sender = String(e, "sender");
-        return new MatrixEvent(
-            txnId,
-            String(e, "event_id"),
-            String(e, "room_id"),
-            String(e, "type") ?? "",
-            String(e, "state_key"),
-            sender,
-            e.TryGetProperty("content", out var content) ? content : default,
-            sender == botUserId);
-    }
-
-    private static string? String(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Dispatched transaction {TxnId}: {Events} events, {Echoes} echoes")]
     private partial void LogDispatched(string txnId, int events, int echoes);
@@ -138,9 +118,9 @@ public sealed partial class Dispatcher(
     [LoggerMessage(Level = LogLevel.Error, Message = "{Consumer} failed on event {EventId} in {RoomId}")]
     private partial void LogConsumerFailed(Exception exception, string consumer, string? eventId, string? roomId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Stored transaction {TxnId} (#{Seq}) cannot be read; skipped")]
-    private partial void LogUnreadable(Exception exception, string txnId, long seq);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Quarantined event #{Index} ({EventId} in {RoomId}) of transaction {TxnId}: {Problem}")]
+    private partial void LogQuarantined(string txnId, int index, string? eventId, string? roomId, string problem);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Pruned {Count} dispatched transactions from the inbox")]
-    private partial void LogPruned(int count);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Deleted {Count} dispatched inbox segments (cursor {Cursor})")]
+    private partial void LogDeleted(int count, long cursor);
 }

@@ -1,133 +1,348 @@
-using System.Collections.Concurrent;
+using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Threading.Channels;
 using LiteDB;
-using OpenMeet.AppService.Storage;
+using OpenMeet.AppService.Configuration;
 
 namespace OpenMeet.AppService.Transactions;
 
 /// <summary>
-/// The durable inbox of Synapse's transactions. A body is stored whole, as received, under a sequence
-/// number. A transaction is known by its txnId and the ids of its events: that key is unique, which
-/// is what makes a repeated transaction have no second effect, also after a restart. The txnId alone
-/// would not do: Synapse on SQLite numbers transactions from max(pending) + 1, so after Synapse
-/// restarts with nothing pending it hands out txnIds from 1 again, for new events. A genuine retry
-/// carries the same events (only <c>unsigned.age</c> differs), so it keeps its key.
-/// A stored transaction is handed to the dispatcher in memory; what it has dispatched is one cursor
-/// (the last sequence number), so dispatching costs no write per transaction. At start, everything
-/// after the cursor is dispatched again.
+/// The durable inbox of Synapse's transactions: bodies in <see cref="TransactionLog"/>, acknowledged
+/// once their record is on disk, handed to the dispatcher in memory in the order they were stored,
+/// and deleted with their segment once dispatched. A transaction is known by a key hashed from its
+/// txnId and the ids of its events, kept for <see cref="DedupeWindow"/> (at most
+/// <see cref="MaxKeys"/> of them), in memory and in a snapshot beside the log, so a repeated
+/// transaction has no second effect, also after a restart. The txnId alone would not do: Synapse on
+/// SQLite numbers transactions from max(pending) + 1, so after it restarts with nothing pending it
+/// hands out txnIds from 1 again, for new events. A genuine retry carries the same events.
+/// What has been dispatched is one cursor, saved off the acknowledgement path; at start everything
+/// after it is dispatched again.
 /// </summary>
-public sealed class Inbox
+public sealed partial class Inbox : IDisposable
 {
-    public const string Collection = "inbox";
-    private const string CursorId = "inbox_cursor";
-
-    private readonly ILiteCollection<BsonDocument> inbox;
-    private readonly ILiteCollection<BsonDocument> settings;
-    private readonly Durability durability;
+    public static readonly TimeSpan DedupeWindow = TimeSpan.FromHours(1);
+    public const int MaxKeys = 100_000;
+    private const uint KeysMagic = 0x4F4D4B31; // "OMK1"
+    private readonly TransactionLog log;
     private readonly PushMetrics metrics;
-    private readonly ConcurrentDictionary<string, Task> inFlight = new(StringComparer.Ordinal);
+    private readonly long maxPendingBytes;
+    private readonly string cursorPath;
+    private readonly string keysPath;
+    private readonly Lock gate = new();
+    private readonly Dictionary<UInt128, Stored> keys = [];
+    private readonly Queue<(UInt128 Key, DateTime At)> keyOrder = new();
+    private readonly Queue<(StoredTransaction Txn, TaskCompletionSource Done)> undelivered = new();
     private readonly Channel<StoredTransaction> stored = Channel.CreateUnbounded<StoredTransaction>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Lock order = new();
+    private long pendingBytes;
+    private long savedCursor;
 
-    public Inbox(LiteDatabase db, Durability durability, PushMetrics metrics)
+    public enum Outcome { Stored, Repeated, Busy }
+
+    // A key's record: durable once Done has completed.
+    private sealed record Stored(long Seq, DateTime At, TaskCompletionSource Done);
+
+    public Inbox(AppConfig config, LiteDatabase db, PushMetrics metrics, ILogger<Inbox> logger)
     {
-        inbox = db.GetCollection(Collection, BsonAutoId.Int64);
-        inbox.EnsureIndex("key", unique: true);
-        settings = db.GetCollection("settings");
-        this.durability = durability;
         this.metrics = metrics;
-        Cursor = settings.FindById(CursorId)?["seq"].AsInt64 ?? 0;
-        metrics.InboxPending = inbox.Count(Query.GT("_id", Cursor));
+        maxPendingBytes = config.Appservice.MaxPendingBytes;
+        var directory = Path.Combine(config.DataDirectory, "inbox");
+        log = new TransactionLog(directory, config.Database.Fsync, 64L * 1024 * 1024, m => LogRecovered(logger, m));
+        cursorPath = Path.Combine(directory, "cursor");
+        keysPath = Path.Combine(directory, "keys");
+        Cursor = savedCursor = ReadCursor();
+        log.StartAfter(Cursor);
+        LoadKeys();
+        foreach (var entry in log.Entries)
+        {
+            Remember(entry.Key, entry.Seq, entry.StoredAt, done: true);
+        }
+
+        var backlog = log.Entries.Where(e => e.Seq > Cursor).ToList();
+        pendingBytes = backlog.Sum(e => (long)e.BodyLength);
+        Backlog = backlog;
+        Legacy = MigrateLegacyInbox(db);
+        metrics.InboxPending = backlog.Count + Legacy;
     }
 
-    /// <summary>The last sequence number dispatched (as last saved).</summary>
+    /// <summary>The last sequence number dispatched.</summary>
     public long Cursor { get; private set; }
 
-    /// <summary>Stores a transaction; false when it was stored before. Concurrent calls for one
-    /// transaction wait for the first instead of racing it.</summary>
-    public async Task<bool> StoreAsync(string txnId, string fingerprint, byte[] body, int events)
+    /// <summary>Stored before this process started and not dispatched yet, oldest first.</summary>
+    public IReadOnlyList<TransactionLog.Entry> Backlog { get; }
+
+    /// <summary>Bodies of the LiteDB inbox of earlier versions that were never dispatched, re-stored here at start.</summary>
+    public int Legacy { get; }
+
+    public ChannelReader<StoredTransaction> Reader => stored.Reader;
+
+    public long PendingBytes => Interlocked.Read(ref pendingBytes);
+
+    /// <summary>
+    /// Stores a transaction and returns once it is durable. Repeated: stored before (concurrent calls
+    /// for one transaction wait for the first). Busy: dispatch is too far behind to take more now.
+    /// </summary>
+    public async Task<Outcome> StoreAsync(string txnId, byte[] body, TransactionParser.Result parsed)
     {
-        var key = txnId + " " + fingerprint;
         while (true)
         {
-            var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var current = inFlight.GetOrAdd(key, mine.Task);
-            if (current != mine.Task)
+            Stored? earlier;
+            long seq;
+            TaskCompletionSource done;
+            lock (gate)
             {
-                await current.ContinueWith(static _ => { }, TaskScheduler.Default);
-                continue;
+                if (keys.TryGetValue(parsed.Key, out earlier))
+                {
+                    seq = 0;
+                    done = earlier.Done;
+                }
+                else if (PendingBytes > 0 && PendingBytes + body.Length > maxPendingBytes)
+                {
+                    return Outcome.Busy;
+                }
+                else
+                {
+                    var at = DateTime.UtcNow;
+                    seq = log.Append(parsed.Key, txnId, body, at);
+                    done = Remember(parsed.Key, seq, at, done: false).Done;
+                    Interlocked.Add(ref pendingBytes, body.Length);
+                    undelivered.Enqueue((new StoredTransaction(seq, txnId, body, parsed.Events), done));
+                }
+            }
+
+            if (earlier is not null)
+            {
+                try
+                {
+                    await done.Task;
+                    metrics.TransactionRepeated();
+                    return Outcome.Repeated;
+                }
+                catch (IOException)
+                {
+                    continue; // the first attempt failed and forgot its key: try again
+                }
             }
 
             try
             {
-                var isNew = Insert(key, txnId, body, events);
-                mine.SetResult();
-                return isNew;
+                log.SyncThrough(seq);
             }
-            catch (Exception e)
+            catch (IOException e)
             {
-                mine.SetException(e);
+                Forget(parsed.Key, e);
                 throw;
             }
-            finally
+
+            Deliver();
+            metrics.TransactionStored(txnId, parsed.Events.Count);
+            return Outcome.Stored;
+        }
+    }
+
+    /// <summary>Body and events of a record stored before this process started.</summary>
+    public StoredTransaction Load(TransactionLog.Entry entry)
+    {
+        var body = log.ReadBody(entry);
+        return new StoredTransaction(entry.Seq, entry.TxnId, body, TransactionParser.Parse(entry.TxnId, body).Events);
+    }
+
+    /// <summary>The dispatcher is done with <paramref name="txn"/>.</summary>
+    public void Dispatched(StoredTransaction txn)
+    {
+        Cursor = Math.Max(Cursor, txn.Seq);
+        Interlocked.Add(ref pendingBytes, -txn.Body.Length);
+    }
+
+    /// <summary>
+    /// Off the acknowledgement path: saves the cursor, forgets keys past the window, and deletes the
+    /// segments that are wholly dispatched (the cursor and the keys they held are saved durably first).
+    /// </summary>
+    public int Housekeep()
+    {
+        var cursor = Cursor;
+        if (cursor == savedCursor)
+        {
+            return 0;
+        }
+
+        var deletable = log.Segments.Count > 1 && log.Segments[0].LastSeq <= cursor;
+        WriteAtomically(cursorPath, CursorBytes(cursor), durable: deletable);
+        savedCursor = cursor;
+        ExpireKeys();
+        if (!deletable)
+        {
+            return 0;
+        }
+
+        WriteAtomically(keysPath, KeysBytes(), durable: true);
+        return log.DeleteThrough(cursor);
+    }
+
+    public void Dispose() => log.Dispose();
+
+    // Hands every durable record to the dispatcher, in the order they were stored.
+    private void Deliver()
+    {
+        lock (gate)
+        {
+            var durable = log.DurableSeq;
+            while (undelivered.TryPeek(out var next) && next.Txn.Seq <= durable)
             {
-                inFlight.TryRemove(key, out _);
+                undelivered.Dequeue();
+                next.Done.TrySetResult();
+                stored.Writer.TryWrite(next.Txn);
             }
         }
     }
 
-    private bool Insert(string key, string txnId, byte[] body, int events)
+    private Stored Remember(UInt128 key, long seq, DateTime at, bool done)
     {
-        try
+        var entry = new Stored(seq, at, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (done)
         {
-            // Insert and hand-over in one order, so the dispatcher sees sequence numbers ascending.
-            lock (order)
+            entry.Done.SetResult();
+        }
+
+        keys[key] = entry;
+        keyOrder.Enqueue((key, at));
+        return entry;
+    }
+
+    private void Forget(UInt128 key, Exception e)
+    {
+        lock (gate)
+        {
+            if (keys.Remove(key, out var entry))
             {
-                var seq = inbox.Insert(new BsonDocument
+                entry.Done.TrySetException(e);
+            }
+        }
+    }
+
+    private void ExpireKeys()
+    {
+        var before = DateTime.UtcNow - DedupeWindow;
+        lock (gate)
+        {
+            while (keyOrder.TryPeek(out var k) && (k.At < before || keyOrder.Count > MaxKeys))
+            {
+                var current = keys.TryGetValue(k.Key, out var entry) && entry.At == k.At;
+                if (current && entry!.Seq > Cursor)
                 {
-                    ["key"] = key,
-                    ["txn"] = txnId,
-                    ["body"] = body,
-                    ["events"] = events,
-                    ["at"] = DateTime.UtcNow,
-                }).AsInt64;
-                stored.Writer.TryWrite(new StoredTransaction(seq, txnId, body));
+                    break; // not dispatched yet; neither is anything after it
+                }
+
+                keyOrder.Dequeue();
+                if (current)
+                {
+                    keys.Remove(k.Key);
+                }
             }
         }
-        catch (LiteException e) when (e.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
-        {
-            metrics.TransactionRepeated();
-            return false;
-        }
-
-        durability.Flush();
-        metrics.TransactionStored(txnId, events);
-        return true;
     }
 
-    /// <summary>What was stored after the cursor before this process started, oldest first.</summary>
-    public IEnumerable<StoredTransaction> Backlog() =>
-        inbox.Find(Query.GT("_id", Cursor))
-            .Where(d => d["body"].IsBinary)
-            .OrderBy(d => d["_id"].AsInt64)
-            .Select(d => new StoredTransaction(d["_id"].AsInt64, d["txn"].AsString, d["body"].AsBinary));
-
-    public ChannelReader<StoredTransaction> Stored => stored.Reader;
-
-    /// <summary>Saves the dispatch cursor: one small write however many transactions it covers.</summary>
-    public void SaveCursor(long seq)
+    private long ReadCursor()
     {
-        if (seq <= Cursor)
+        var bytes = File.Exists(cursorPath) ? File.ReadAllBytes(cursorPath) : [];
+        return bytes.Length == 12 && Crc32.HashToUInt32(bytes.AsSpan(0, 8)) == BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8))
+            ? BinaryPrimitives.ReadInt64LittleEndian(bytes)
+            : 0;
+    }
+
+    private static byte[] CursorBytes(long cursor)
+    {
+        var bytes = new byte[12];
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, cursor);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), Crc32.HashToUInt32(bytes.AsSpan(0, 8)));
+        return bytes;
+    }
+
+    private byte[] KeysBytes()
+    {
+        lock (gate)
+        {
+            var bytes = new byte[8 + (keys.Count * 32) + 4];
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes, KeysMagic);
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), keys.Count);
+            var offset = 8;
+            foreach (var (key, entry) in keys)
+            {
+                BinaryPrimitives.WriteUInt128LittleEndian(bytes.AsSpan(offset), key);
+                BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(offset + 16), entry.At.Ticks);
+                BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(offset + 24), entry.Seq);
+                offset += 32;
+            }
+
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(offset), Crc32.HashToUInt32(bytes.AsSpan(0, offset)));
+            return bytes;
+        }
+    }
+
+    private void LoadKeys()
+    {
+        var bytes = File.Exists(keysPath) ? File.ReadAllBytes(keysPath) : [];
+        if (bytes.Length < 12 || BinaryPrimitives.ReadUInt32LittleEndian(bytes) != KeysMagic
+            || BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(4)) is var count && bytes.Length != 12 + (count * 32)
+            || Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)) != BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4)))
         {
             return;
         }
 
-        settings.Upsert(new BsonDocument { ["_id"] = CursorId, ["seq"] = seq });
-        Cursor = seq;
+        var entries = Enumerable.Range(0, count).Select(i => 8 + (i * 32)).Select(o => (
+            Key: BinaryPrimitives.ReadUInt128LittleEndian(bytes.AsSpan(o)),
+            At: new DateTime(BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(o + 16)), DateTimeKind.Utc),
+            Seq: BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(o + 24))));
+        foreach (var (key, at, seq) in entries.Where(e => e.At >= DateTime.UtcNow - DedupeWindow).OrderBy(e => e.Seq))
+        {
+            Remember(key, seq, at, done: true);
+        }
     }
 
-    /// <summary>Forgets dispatched transactions older than <paramref name="age"/>: Synapse repeats a
-    /// transaction only until it gets our 200, so the dedupe window need not be long.</summary>
-    public int Prune(TimeSpan age) =>
-        inbox.DeleteMany(Query.And(Query.LTE("_id", Cursor), Query.LT("at", DateTime.UtcNow - age)));
+    // Earlier versions kept bodies in LiteDB's "inbox" with a cursor in "settings": what was never
+    // dispatched moves to the log (in its order), then both go.
+    private int MigrateLegacyInbox(LiteDatabase db)
+    {
+        if (!db.CollectionExists("inbox"))
+        {
+            return 0;
+        }
+
+        var legacyCursor = db.GetCollection("settings").FindById("inbox_cursor")?["seq"].AsInt64 ?? 0;
+        var moved = 0;
+        foreach (var doc in db.GetCollection("inbox").Find(Query.GT("_id", legacyCursor)).OrderBy(d => d["_id"].AsInt64))
+        {
+            var txnId = doc["txn"].AsString;
+            var body = doc["body"].AsBinary;
+            var parsed = TransactionParser.Parse(txnId, body);
+            var seq = log.Append(parsed.Key, txnId, body, DateTime.UtcNow);
+            undelivered.Enqueue((new StoredTransaction(seq, txnId, body, parsed.Events), Remember(parsed.Key, seq, DateTime.UtcNow, done: false).Done));
+            pendingBytes += body.Length;
+            moved++;
+        }
+
+        log.SyncThrough(log.LastSeq);
+        Deliver();
+        db.DropCollection("inbox");
+        db.GetCollection("settings").Delete("inbox_cursor");
+        return moved;
+    }
+
+    // Write a temporary file and rename it over the old one, so a crash leaves one or the other.
+    private static void WriteAtomically(string path, byte[] bytes, bool durable)
+    {
+        var temporary = path + ".tmp";
+        using (var file = new FileStream(temporary, TransactionLog.OwnerOnly(FileMode.Create, FileAccess.Write)))
+        {
+            file.Write(bytes);
+            if (durable)
+            {
+                file.Flush(flushToDisk: true);
+            }
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbox: {Problem}")]
+    private static partial void LogRecovered(ILogger logger, string problem);
 }

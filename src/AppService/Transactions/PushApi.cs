@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Hosting;
@@ -53,21 +54,33 @@ public static class PushApi
             return Errors.Matrix(413, "M_TOO_LARGE", $"Transactions are limited to {limit} bytes");
         }
 
+        // Kestrel's own cap (30 MB) is below what Synapse may send: ours is the one that counts.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = limit;
+        }
+
         var body = await RequestBody.ReadAsync(request, limit, request.HttpContext.RequestAborted);
         if (body is null)
         {
             return Errors.Matrix(413, "M_TOO_LARGE", $"Transactions are limited to {limit} bytes");
         }
 
-        var check = TransactionShape.Check(body);
-        if (check.Verdict != TransactionShape.Verdict.Ok)
+        var parsed = TransactionParser.Parse(txnId, body);
+        if (parsed.Verdict != TransactionParser.Verdict.Ok)
         {
-            return check.Verdict == TransactionShape.Verdict.NotJson
-                ? Errors.Matrix(400, "M_NOT_JSON", $"Body is not valid JSON: {check.Problem}")
-                : Errors.Matrix(400, "M_BAD_JSON", $"Body is not a transaction: {check.Problem}");
+            return parsed.Verdict == TransactionParser.Verdict.NotJson
+                ? Errors.Matrix(400, "M_NOT_JSON", $"Body is not valid JSON: {parsed.Problem}")
+                : Errors.Matrix(400, "M_BAD_JSON", $"Body is not a transaction: {parsed.Problem}");
         }
 
-        await inbox.StoreAsync(txnId, check.Fingerprint, body, check.Events);
+        if (await inbox.StoreAsync(txnId, body, parsed) == Inbox.Outcome.Busy)
+        {
+            // Synapse retries later; meanwhile the dispatcher catches up instead of memory growing.
+            request.HttpContext.Response.Headers.RetryAfter = "1";
+            return Errors.Matrix(503, "M_UNKNOWN", "The service is catching up with earlier transactions; retry shortly");
+        }
+
         return Json(EmptyObject);
     }
 

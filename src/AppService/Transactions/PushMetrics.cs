@@ -17,6 +17,7 @@ public sealed class PushMetrics
     private long echoes;
     private long consumerErrors;
     private long inboxPending;
+    private long quarantined;
 
     public PushMetrics(IMeterFactory meters)
     {
@@ -27,6 +28,7 @@ public sealed class PushMetrics
         meter.CreateObservableCounter("openmeet.events.dispatched", () => EventsDispatched, description: "Events handed to the service's features.");
         meter.CreateObservableCounter("openmeet.echoes", () => Echoes, description: "Dispatched events the bot itself sent.");
         meter.CreateObservableCounter("openmeet.consumer.errors", () => ConsumerErrors, description: "Events a feature failed to handle.");
+        meter.CreateObservableCounter("openmeet.events.quarantined", () => EventsQuarantined, description: "Events that could not be read, kept aside instead of dispatched.");
         meter.CreateObservableGauge("openmeet.inbox.pending", () => InboxPending, description: "Stored transactions not yet dispatched.");
     }
 
@@ -36,6 +38,7 @@ public sealed class PushMetrics
     public long EventsDispatched => Interlocked.Read(ref eventsDispatched);
     public long Echoes => Interlocked.Read(ref echoes);
     public long ConsumerErrors => Interlocked.Read(ref consumerErrors);
+    public long EventsQuarantined => Interlocked.Read(ref quarantined);
 
     public long InboxPending
     {
@@ -69,6 +72,8 @@ public sealed class PushMetrics
     }
 
     public void ConsumerFailed() => Interlocked.Increment(ref consumerErrors);
+
+    public void EventQuarantined() => Interlocked.Increment(ref quarantined);
 
     public void PingedBySynapse() => LastPingFromSynapse = DateTimeOffset.UtcNow;
 }

@@ -1,3 +1,4 @@
 namespace OpenMeet.AppService.Transactions;
 
-public sealed record StoredTransaction(long Seq, string TxnId, byte[] Body);
+/// <summary>A durable transaction on its way to the dispatcher, with the events its parse found.</summary>
+public sealed record StoredTransaction(long Seq, string TxnId, byte[] Body, IReadOnlyList<EventSlice> Events);

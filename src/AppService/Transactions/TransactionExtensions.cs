@@ -6,6 +6,7 @@ public static class TransactionExtensions
     {
         services.AddSingleton<PushMetrics>();
         services.AddSingleton<Inbox>();
+        services.AddSingleton<Quarantine>();
         services.AddHostedService<Dispatcher>();
         return services;
     }
