@@ -8,11 +8,15 @@ public sealed class RecordingConsumer(string? holdEventId = null) : IEventConsum
 {
     public ConcurrentQueue<MatrixEvent> Seen { get; } = new();
 
+    /// <summary>Each event's content as the consumer could read it during its call.</summary>
+    public ConcurrentQueue<string> Contents { get; } = new();
+
     public bool Wants(MatrixEvent e) => true;
 
     public async ValueTask HandleAsync(MatrixEvent e, CancellationToken cancellationToken)
     {
         Seen.Enqueue(e);
+        Contents.Enqueue(e.Content.ValueKind == System.Text.Json.JsonValueKind.Undefined ? "" : e.Content.GetRawText());
         if (e.EventId == holdEventId)
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);
