@@ -4,7 +4,7 @@
 # (about 3 minutes of load plus builds, plus at most 2 minutes per run of waiting for a quiet
 # machine); every process it starts is stopped on exit.
 #
-#   bash bench/run.sh                      # 5 s warm-up + 20 s measured, 100 and 1 events/txn
+#   bash bench/run.sh                      # 5 s warm-up + 20 s measured: 100 and 1 events/txn one in flight, 100 four in flight
 #   BENCH_SECONDS=10 BENCH_WARMUP=3 bash bench/run.sh
 #   BENCH_SOURCE=head bash bench/run.sh    # build the service from the last commit, not the work tree
 #   BENCH_TARGETS="peer fsync" bash bench/run.sh
@@ -21,7 +21,8 @@ bench=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$bench/.." && pwd)
 measured=${BENCH_SECONDS:-20}
 warmup=${BENCH_WARMUP:-5}
-sizes=${BENCH_EVENTS:-"100 1"}
+# events per transaction x transactions in flight
+cases=${BENCH_CASES:-"100x1 1x1 100x4"}
 targets=${BENCH_TARGETS:-"peer fsync nofsync"}
 source_mode=${BENCH_SOURCE:-worktree}
 host=127.0.0.1
@@ -183,8 +184,10 @@ wait_quiet() {
 results="$work/results.tsv"
 : >"$results"
 for target in $targets; do
-  for n in $sizes; do
-    echo "==> $target, $n events/txn: ${warmup} s warm-up, ${measured} s measured"
+  for case in $cases; do
+    n=${case%x*}
+    inflight=${case#*x}
+    echo "==> $target, $n events/txn, $inflight in flight: ${warmup} s warm-up, ${measured} s measured"
     wait_quiet
     start_target "$target"
     one="$work/one.tsv"
@@ -192,7 +195,7 @@ for target in $targets; do
     t0=$(now_ns); b0=$(busy_jiffies); s0=$(pid_jiffies "$server_pid")
     # In the background and waited for, so that a signal stops the run at once.
     timeout $((warmup + measured + 60)) dotnet "$work/load/openmeet-load.dll" --url "$url" --token "$hs_token" \
-      --events-per-txn "$n" --warmup "$warmup" --seconds "$measured" --label "$target" --result-file "$one" \
+      --events-per-txn "$n" --in-flight "$inflight" --warmup "$warmup" --seconds "$measured" --label "$target" --result-file "$one" \
       >"$work/load.out" 2>&1 &
     load_pid=$!
     pids+=("$load_pid")
@@ -204,31 +207,34 @@ for target in $targets; do
     load_cpu=$(cut -f15 "$one")
     shares=$(awk -v w=$(((t1 - t0) / 1000000)) -v b=$((b1 - b0)) -v s=$((s1 - s0)) -v l="$load_cpu" -v hz="$clk" -v c="$cores" \
       'BEGIN { cap = w / 1000 * c; srv = s / hz / cap * 100; oth = (b / hz - s / hz - l) / cap * 100; if (oth < 0) oth = 0; printf "%.0f\t%.0f", srv, oth }')
-    printf '%s\t%s\n' "$(cat "$one")" "$shares" >>"$results"
-    echo "    CPU over the run (% of $cores cores): server $(cut -f1 <<<"$shares")%, other processes $(cut -f2 <<<"$shares")%"
+    disk=0
     if [ "$target" != peer ]; then
-      echo "    database after the run: $(du -sh "$work/db" | cut -f1)"
+      disk=$(du -sk "$work/db" | cut -f1)
+      echo "    data folder after the run: ${disk} KiB"
     fi
+    printf '%s\t%s\t%s\t%s\n' "$(cat "$one")" "$shares" "$inflight" "$disk" >>"$results"
+    echo "    CPU over the run (% of $cores cores): server $(cut -f1 <<<"$shares")%, other processes $(cut -f2 <<<"$shares")%"
     stop_target
   done
 done
 
 cp "$results" "$bench/last-run.tsv"
 {
-  echo "Push-API acknowledgement, sequential (one transaction in flight), loopback, ${warmup} s warm-up + ${measured} s"
+  echo "Push-API acknowledgement, loopback, ${warmup} s warm-up + ${measured} s"
   echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), service from $source_desc, matrix-appservice $peer_version on node $(node --version)"
   awk -F'\t' '
-    { key = $1 "/" $2; eps[key] = $6; row[NR] = $0 }
+    { key = $2 "/" $18; if ($1 == "peer") eps[key] = $6; row[NR] = $0 }
     END {
-      printf "%-8s %6s %8s %9s %7s %7s %7s %7s %8s %5s %6s\n", "target", "ev/txn", "txn/s", "events/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "vs peer", "srv%", "other%"
+      printf "%-8s %6s %6s %8s %9s %7s %7s %7s %7s %8s %5s %6s %9s\n", "target", "ev/txn", "flight", "txn/s", "events/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "vs peer", "srv%", "other%", "disk KiB"
       for (i = 1; i <= NR; i++) {
         split(row[i], f, "\t")
-        peer = eps["peer/" f[2]]
+        peer = eps[f[2] "/" f[18]]
         ratio = (f[1] != "peer" && peer > 0) ? sprintf("%.2fx", f[6] / peer) : "-"
-        printf "%-8s %6d %8.1f %9.0f %7.2f %7.2f %7.2f %7.2f %8s %5d %6d\n", f[1], f[2], f[5], f[6], f[7], f[8], f[9], f[10], ratio, f[16], f[17]
+        printf "%-8s %6d %6d %8.1f %9.0f %7.2f %7.2f %7.2f %7.2f %8s %5d %6d %9s\n", f[1], f[2], f[18], f[5], f[6], f[7], f[8], f[9], f[10], ratio, f[16], f[17], (f[1] == "peer" ? "-" : f[19])
       }
     }' "$results"
-  echo "(vs peer = events/s of the row / events/s of the peer at the same events/txn; target: >= 1.50x with fsync, p99 < 5 ms."
+  echo "(vs peer = events/s of the row / events/s of the peer at the same events/txn and in-flight; goals: >= 1.2x and p99 < 3 ms"
+  echo " with fsync, >= 2x without, one transaction in flight (as Synapse sends). disk = the data folder after the run."
   echo " srv% / other% = CPU of the server / of every process but the server and the load generator, in % of $cores cores,"
   echo " warm-up included; other% also holds the kernel's softirq time for the loopback traffic (a few %);"
   echo " well above that, something else ran on the machine and the row is suspect)"

@@ -19,6 +19,8 @@ internal sealed class Options
           --server-name NAME    server name in room and user ids (default openmeet.localhost)
           --timeout S           per-request timeout in seconds (default 10)
           --seed N              seed of the event generator (default 1)
+          --in-flight N         transactions in flight at once, each on its own connection, 1-64 (default 1:
+                                Synapse's way; proxies and test harnesses may send several)
         """;
 
     public Uri Url { get; private set; } = new("http://127.0.0.1:8009");
@@ -32,6 +34,7 @@ internal sealed class Options
     public string ServerName { get; private set; } = "openmeet.localhost";
     public double TimeoutSeconds { get; private set; } = 10;
     public int Seed { get; private set; } = 1;
+    public int InFlight { get; private set; } = 1;
 
     /// <summary>Parses the arguments; null with a message in <paramref name="error"/> when they are wrong.</summary>
     public static Options? Parse(string[] args, out string? error)
@@ -67,6 +70,7 @@ internal sealed class Options
                 "--result-file" => Set(() => o.ResultFile = value),
                 "--server-name" => value.Length > 0 ? Set(() => o.ServerName = value) : "--server-name: must not be empty",
                 "--timeout" => Number(value, 0.1, 600, out var t) ? Set(() => o.TimeoutSeconds = t) : "--timeout: expected 0.1-600 seconds",
+                "--in-flight" => Int(value, 1, 64, out var f) ? Set(() => o.InFlight = f) : "--in-flight: expected 1-64",
                 "--seed" => Int(value, 0, int.MaxValue, out var seed) ? Set(() => o.Seed = seed) : "--seed: expected a non-negative integer",
                 _ => $"unknown option {name}",
             };

@@ -21,7 +21,7 @@ using var handler = new SocketsHttpHandler
 {
     UseProxy = false,
     UseCookies = false,
-    MaxConnectionsPerServer = 1,
+    MaxConnectionsPerServer = options.InFlight,
     PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10),
     PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
     ConnectCallback = async (context, cancellationToken) =>
@@ -47,13 +47,20 @@ var factory = new EventFactory(options.ServerName, options.Seed, options.EventsP
 var basePath = options.Url.ToString().TrimEnd('/') + "/_matrix/app/v1/transactions/";
 var runId = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
 long txnSeq = 0;
+var bodies = new Lock();
 
 // One transaction, as Synapse sends it; returns its latency in Stopwatch ticks: from the first byte
 // sent to the last byte of the answer read. Giving the body fresh event ids is not in it.
 async Task<long> SendAsync()
 {
-    var body = factory.Next();
-    using var request = new HttpRequestMessage(HttpMethod.Put, basePath + runId + "-" + (++txnSeq).ToString(CultureInfo.InvariantCulture))
+    ReadOnlyMemory<byte> body;
+    lock (bodies)
+    {
+        body = factory.Next();
+    }
+
+    var seq = Interlocked.Increment(ref txnSeq);
+    using var request = new HttpRequestMessage(HttpMethod.Put, basePath + runId + "-" + seq.ToString(CultureInfo.InvariantCulture))
     {
         Content = new ReadOnlyMemoryContent(body),
     };
@@ -65,22 +72,25 @@ async Task<long> SendAsync()
     var ticks = Stopwatch.GetTimestamp() - start;
     if (!response.IsSuccessStatusCode)
     {
-        throw new HttpRequestException($"transaction {txnSeq}: HTTP {(int)response.StatusCode}: {answer}");
+        throw new HttpRequestException($"transaction {seq}: HTTP {(int)response.StatusCode}: {answer}");
     }
 
     return ticks;
 }
 
-Console.WriteLine($"target {options.Url} | {options.EventsPerTxn} events/txn | warm-up {options.WarmupSeconds} s | measured {(options.Count is { } c ? c + " txns" : options.Seconds + " s")}");
+Console.WriteLine($"target {options.Url} | {options.EventsPerTxn} events/txn | {options.InFlight} in flight | warm-up {options.WarmupSeconds} s | measured {(options.Count is { } c ? c + " txns" : options.Seconds + " s")}");
 try
 {
     var warmupEnd = Stopwatch.GetTimestamp() + (long)(options.WarmupSeconds * Stopwatch.Frequency);
     var warmupTxns = 0;
-    while (Stopwatch.GetTimestamp() < warmupEnd)
+    await Task.WhenAll(Enumerable.Range(0, options.InFlight).Select(async _ =>
     {
-        await SendAsync();
-        warmupTxns++;
-    }
+        while (Stopwatch.GetTimestamp() < warmupEnd)
+        {
+            await SendAsync();
+            Interlocked.Increment(ref warmupTxns);
+        }
+    }));
 
     Console.WriteLine($"warm-up: {warmupTxns} txns");
 
@@ -88,10 +98,18 @@ try
     var measuredStart = Stopwatch.GetTimestamp();
     var measuredEnd = options.Seconds is { } s ? measuredStart + (long)(s * Stopwatch.Frequency) : long.MaxValue;
     var limit = options.Count ?? long.MaxValue;
-    while (latencies.Count < limit && Stopwatch.GetTimestamp() < measuredEnd)
+    var taken = 0L;
+    await Task.WhenAll(Enumerable.Range(0, options.InFlight).Select(async _ =>
     {
-        latencies.Add(await SendAsync());
-    }
+        while (Interlocked.Increment(ref taken) <= limit && Stopwatch.GetTimestamp() < measuredEnd)
+        {
+            var ticks = await SendAsync();
+            lock (latencies)
+            {
+                latencies.Add(ticks);
+            }
+        }
+    }));
 
     var wall = Stopwatch.GetElapsedTime(measuredStart).TotalSeconds;
     var result = Result.Of(latencies, wall, options.EventsPerTxn, factory.AverageEventBytes, connections, Environment.CpuUsage.TotalTime);
