@@ -14,11 +14,18 @@ namespace OpenMeet.AppService.Api;
 /// </summary>
 public static class OpenMeetAuth
 {
+    /// <summary>The policy of the public API: an OpenMeet JWT, checked on /api and nowhere else.</summary>
+    public const string Policy = "openmeet";
+
     public static IServiceCollection AddOpenMeetAuth(this IServiceCollection services, AppConfig config)
     {
         var openMeet = config.OpenMeet;
-        services.AddAuthorization();
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        services.AddAuthorization(o => o.AddPolicy(Policy, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser()));
+        // No default scheme, not even the one ASP.NET infers when a single scheme is registered: as a
+        // default it would read every request's bearer token as a JWT, the hs_token of each of
+        // Synapse's transactions included (an exception each time, on the acknowledgement path).
+        AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
+        services.AddAuthentication().AddJwtBearer(o =>
         {
             o.MapInboundClaims = false;
             o.TokenValidationParameters = new TokenValidationParameters

@@ -41,7 +41,7 @@ public static class PublicApi
 
     public static IEndpointRouteBuilder MapPublicApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").RequireAuthorization().AddEndpointFilter(async (ctx, next) =>
+        var api = app.MapGroup("/api").RequireAuthorization(OpenMeetAuth.Policy).AddEndpointFilter(async (ctx, next) =>
             Caller.From(ctx.HttpContext.User) is null
                 ? Errors.Api(403, "forbidden", "the OpenMeet token has no valid 'sub' and 'tenant_id'")
                 : await next(ctx));

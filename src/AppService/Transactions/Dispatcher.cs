@@ -77,12 +77,13 @@ public sealed partial class Dispatcher(
             {
                 quarantine.Add(txn, i, slice);
                 errors.Occurred();
-                LogQuarantined(txn.TxnId, i, slice.EventId, slice.RoomId, slice.Problem);
+                LogQuarantined(txn.TxnId, i, slice.EventId.Read(txn.Body), slice.RoomId.Read(txn.Body), slice.Problem);
                 continue;
             }
 
-            using var e = new MatrixEvent(txn.TxnId, slice.EventId, slice.RoomId, slice.Type, slice.StateKey, slice.Sender,
-                txn.Body.AsMemory(slice.ContentStart, slice.ContentLength), slice.Sender == botUserId);
+            var sender = slice.Sender.Read(txn.Body);
+            using var e = new MatrixEvent(txn.TxnId, slice.EventId.Read(txn.Body), slice.RoomId.Read(txn.Body), slice.Type.Read(txn.Body)!,
+                slice.StateKey.Read(txn.Body), sender, txn.Body.AsMemory(slice.ContentStart, slice.ContentLength), sender == botUserId);
             count++;
             echoes += e.IsEcho ? 1 : 0;
             foreach (var consumer in consumers)

@@ -20,9 +20,9 @@ public sealed class Quarantine(LiteDatabase db, PushMetrics metrics)
         {
             TxnId = txn.TxnId,
             Index = index,
-            EventId = e.EventId,
-            RoomId = e.RoomId,
-            Sender = e.Sender,
+            EventId = e.EventId.Read(txn.Body),
+            RoomId = e.RoomId.Read(txn.Body),
+            Sender = e.Sender.Read(txn.Body),
             Reason = e.Problem!,
             At = DateTime.UtcNow,
             Json = txn.Body.AsSpan(e.Start, e.Length).ToArray(),

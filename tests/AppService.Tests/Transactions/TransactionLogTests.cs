@@ -159,4 +159,26 @@ public sealed class TransactionLogTests : IDisposable
         using var reopened = Open();
         reopened.Entries.Select(e => e.Seq).Should().Equal(Enumerable.Range(1, 64).Select(n => (long)n));
     }
+
+    // A dispatched segment becomes the next one written: what it held before must never come back.
+    [Fact]
+    public void RecycledSegmentsHoldOnlyTheirNewRecords()
+    {
+        using (var log = Open(segmentBytes: 4096))
+        {
+            for (var n = 1; n <= 60; n++)
+            {
+                Append(log, n, size: 1000);
+                log.DeleteThrough(n - 1);
+            }
+
+            Directory.GetFiles(folder).Select(Path.GetFileName).Should().Contain("spare");
+            Directory.GetFiles(folder, "*.seg").Should().HaveCountLessThanOrEqualTo(2);
+        }
+
+        using var reopened = Open(segmentBytes: 4096);
+        reopened.Entries.Select(e => e.Seq).Should().BeInAscendingOrder().And.OnlyContain(s => s > 50).And.Contain(60);
+        reopened.Entries.Select(e => reopened.ReadBody(e)).Last().Should().Equal(Body(60, 1000));
+        warnings.Should().BeEmpty("the old records of a recycled file are not torn ones");
+    }
 }
