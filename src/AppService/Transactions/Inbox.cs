@@ -22,6 +22,9 @@ public sealed partial class Inbox : IDisposable
 {
     public static readonly TimeSpan DedupeWindow = TimeSpan.FromHours(1);
     public const int MaxKeys = 100_000;
+
+    /// <summary>Segment files of the log: small enough that dispatched ones are recycled soon after start.</summary>
+    public const long SegmentBytes = 16L * 1024 * 1024;
     private const uint KeysMagic = 0x4F4D4B31; // "OMK1"
     private readonly TransactionLog log;
     private readonly PushMetrics metrics;
@@ -46,7 +49,7 @@ public sealed partial class Inbox : IDisposable
         this.metrics = metrics;
         maxPendingBytes = config.Appservice.MaxPendingBytes;
         var directory = Path.Combine(config.DataDirectory, "inbox");
-        log = new TransactionLog(directory, config.Database.Fsync, 64L * 1024 * 1024, m => LogRecovered(logger, m));
+        log = new TransactionLog(directory, config.Database.Fsync, SegmentBytes, m => LogRecovered(logger, m));
         cursorPath = Path.Combine(directory, "cursor");
         keysPath = Path.Combine(directory, "keys");
         Cursor = savedCursor = ReadCursor();
