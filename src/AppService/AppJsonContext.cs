@@ -10,7 +10,9 @@ using OpenMeet.AppService.Status;
 
 namespace OpenMeet.AppService;
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+// The push path's depth limit for everything read as JSON, room state from Synapse included: a member can
+// put content nested over a hundred deep into a room, and the default of 64 would make that room unreadable.
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, MaxDepth = Transactions.TransactionParser.MaxDepth)]
 [JsonSerializable(typeof(MatrixError))]
 [JsonSerializable(typeof(ApiError))]
 [JsonSerializable(typeof(JsonNode))]

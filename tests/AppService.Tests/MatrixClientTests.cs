@@ -121,4 +121,15 @@ public sealed class MatrixClientTests
 
         handler.Requests.Concat(otherHandler.Requests).Select(r => r.RequestUri!.ToString()).Should().OnlyHaveUniqueItems();
     }
+
+    [Fact]
+    public async Task RoomStateNestedAsDeepAsSynapseAllowsIsReadable()
+    {
+        var deep = string.Concat(Enumerable.Repeat("{\"a\":", 149)) + "{}" + new string('}', 149);
+        var (client, _) = Client(_ => Answer(HttpStatusCode.OK, $$"""[{"type":"x.custom","state_key":"","content":{{deep}}}]"""));
+
+        var state = await client.GetStateAsync("!room:hs.test", CancellationToken.None);
+
+        state.Should().ContainSingle().Which!["type"]!.GetValue<string>().Should().Be("x.custom");
+    }
 }
