@@ -51,11 +51,20 @@ try
     }
 
     var app = ServiceHost.Build(ConfigLoader.Load(configPath));
+    var workers = app.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
     await app.RunAsync();
-    return 0;
+
+    // Workers are supervised and do not fail; if one did anyway, it stopped the host: a supervisor
+    // outside (systemd, Kubernetes) must see a failure and start the service again.
+    return workers.Any(w => w.ExecuteTask is { IsFaulted: true }) ? 1 : 0;
 }
 catch (ConfigException e)
 {
     Console.Error.WriteLine($"{configPath}: {e.Message}");
     return 2;
+}
+catch (Exception e)
+{
+    Console.Error.WriteLine($"The service cannot run: {e.Message}");
+    return 1;
 }

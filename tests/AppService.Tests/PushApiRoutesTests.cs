@@ -86,6 +86,20 @@ public sealed class PushApiRoutesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LiveWhileRunningButNotReadyWithoutSynapse()
+    {
+        var live = await service.Private(null).GetAsync("/health/live");
+        var ready = await service.Private(null).GetAsync("/health/ready");
+
+        live.StatusCode.Should().Be(HttpStatusCode.OK);
+        ready.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, "this test's Synapse (127.0.0.1:9) does not exist");
+        var checks = (await ready.ReadAsync()).GetProperty("checks");
+        checks.GetProperty("synapse").GetProperty("status").GetString().Should().Be("Unhealthy");
+        checks.GetProperty("database").GetProperty("status").GetString().Should().Be("Healthy");
+        checks.GetProperty("dispatcher").GetProperty("status").GetString().Should().Be("Healthy");
+    }
+
+    [Fact]
     public async Task HealthIsServedWhereConfigured()
     {
         (await service.Private(null).GetAsync("/health")).StatusCode.Should().Be(HttpStatusCode.OK);

@@ -28,6 +28,15 @@ public sealed class PushApiEndToEndTests(LiveStackFixture stack)
         }, what);
 
     [Fact]
+    public async Task ReadyWithTheRealSynapse()
+    {
+        var ready = await stack.Service(null).GetJsonAsync("health/ready");
+
+        ready.GetProperty("status").GetString().Should().Be("Healthy", ready.ToString());
+        ready.GetProperty("checks").EnumerateObject().Select(c => c.Name).Should().BeEquivalentTo(["database", "synapse", "dispatcher"]);
+    }
+
+    [Fact]
     public async Task SynapsePingReachesTheService()
     {
         var before = DateTimeOffset.UtcNow;

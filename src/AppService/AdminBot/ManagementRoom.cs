@@ -20,6 +20,7 @@ public sealed partial class ManagementRoom(
     MatrixClient matrix,
     HomeserverPing ping,
     RecentErrors errors,
+    Supervisor supervisor,
     Store store,
     AuditLog audit,
     LiteDatabase db,
@@ -31,7 +32,10 @@ public sealed partial class ManagementRoom(
     private static readonly TimeSpan ConfirmWindow = TimeSpan.FromMinutes(5);
     private readonly ConcurrentDictionary<string, (string Admin, Func<CancellationToken, Task<Reply>> Run, DateTime Until)> questions = new(StringComparer.Ordinal);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        supervisor.RunAsync("The management room", RunAsync, stoppingToken);
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         while (ping.LastResult is not { Ok: true })
         {
@@ -46,15 +50,18 @@ public sealed partial class ManagementRoom(
                 roomId = await EnsureRoomAsync(stoppingToken);
                 break;
             }
-            catch (Exception e) when (e is MatrixException or HttpRequestException)
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
+                // Synapse down or slow, an alias that does not resolve yet: try again, never give up.
                 LogRoomProblem(e.Message);
                 await Task.Delay(TimeSpan.FromSeconds(10), stoppingToken);
             }
         }
 
         events.RoomId = roomId;
-        await Task.WhenAll(AnswerAsync(roomId, stoppingToken), PruneAuditAsync(stoppingToken));
+        await Task.WhenAll(
+            supervisor.RunAsync("The management room's commands", ct => AnswerAsync(roomId, ct), stoppingToken),
+            supervisor.RunAsync("The audit trail's pruning", PruneAuditAsync, stoppingToken));
     }
 
     private async Task PruneAuditAsync(CancellationToken ct)
@@ -79,7 +86,7 @@ public sealed partial class ManagementRoom(
             {
                 await HandleAsync(roomId, incoming, stoppingToken);
             }
-            catch (Exception e) when (e is MatrixException or HttpRequestException or InvalidOperationException or LiteException)
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 LogCommandFailed(e, incoming.EventId);
                 errors.Occurred();

@@ -17,6 +17,7 @@ public static class HostingExtensions
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton(new ServiceInfo());
         builder.Services.AddSingleton<RecentErrors>();
+        builder.Services.AddSingleton<Supervisor>();
         return builder;
     }
 }

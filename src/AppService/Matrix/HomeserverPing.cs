@@ -15,6 +15,7 @@ public sealed partial class HomeserverPing(
     /// <summary>The last attempt's outcome; null before the first.</summary>
     public HomeserverPingResult? LastResult { get; private set; }
 
+    // Whatever goes wrong, it tries again: a failure here must not stop the service.
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Synapse's ping comes back to our listener: wait until it accepts connections.
@@ -36,7 +37,7 @@ public sealed partial class HomeserverPing(
                 await SetDisplayNameAsync(stoppingToken);
                 return;
             }
-            catch (Exception e) when (e is MatrixException or HttpRequestException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 LastResult = new HomeserverPingResult(DateTimeOffset.UtcNow, false, null, e.Message);
                 LogNotReached(config.Homeserver.Url, e.Message, delay.TotalSeconds);
@@ -53,7 +54,7 @@ public sealed partial class HomeserverPing(
         {
             await matrix.SetDisplayNameAsync(config.Appservice.BotDisplayname, ct);
         }
-        catch (MatrixException e)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             LogDisplayName(e.Message);
         }

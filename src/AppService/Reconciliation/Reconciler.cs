@@ -25,6 +25,7 @@ public sealed partial class Reconciler(
     AppConfig config,
     AuditLog audit,
     RecentErrors errors,
+    Supervisor supervisor,
     ILogger<Reconciler> logger) : BackgroundService
 {
     public const string UserKeyPrefix = "user:";
@@ -42,8 +43,9 @@ public sealed partial class Reconciler(
             backlog.Enqueue(UserKeyPrefix + user.Id);
         }
 
-        var workers = Enumerable.Range(0, config.Reconciler.Parallelism).Select(_ => WorkAsync(stoppingToken)).ToList();
-        workers.Add(PromoteRetriesAsync(stoppingToken));
+        var workers = Enumerable.Range(0, config.Reconciler.Parallelism)
+            .Select(i => supervisor.RunAsync($"Reconcile worker {i + 1}", WorkAsync, stoppingToken)).ToList();
+        workers.Add(supervisor.RunAsync("The reconcile retries", PromoteRetriesAsync, stoppingToken));
         await Task.WhenAll(workers);
     }
 

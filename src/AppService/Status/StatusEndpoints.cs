@@ -9,7 +9,7 @@ public static class StatusEndpoints
 {
     public static IEndpointRouteBuilder MapStatus(this IEndpointRouteBuilder app, RouteGroupBuilder internalApi)
     {
-        app.MapGet("/health", () => TypedResults.Text("OK"));
+        app.MapHealth();
         app.MapGet("/metrics", (MetricsExporter metrics) => TypedResults.Text(metrics.Scrape(), "text/plain; version=0.0.4"));
         internalApi.MapGet("/status", (ServiceInfo info, Inbox inbox, PushMetrics push, Quarantine quarantine, HomeserverPing ping, RecentEvents recent, ManagementRoomEvents management) =>
             TypedResults.Json(Report(info, inbox, push, quarantine, ping, recent, management.RoomId), AppJsonContext.Default.StatusReport));

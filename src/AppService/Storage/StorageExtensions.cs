@@ -10,7 +10,19 @@ public static class StorageExtensions
     {
         var path = config.DatabasePath;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        services.AddSingleton(_ => new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }));
+        services.AddSingleton(_ =>
+        {
+            try
+            {
+                return new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
+            }
+            catch (Exception e) when (e is LiteException or IOException or UnauthorizedAccessException or InvalidCastException)
+            {
+                throw new InvalidOperationException(
+                    $"database.path: cannot open the database '{path}': {e.Message}. If the file is damaged, stop the service, "
+                    + "move it aside and restore the last backup (see the README, 'The database').", e);
+            }
+        });
         return services;
     }
 }

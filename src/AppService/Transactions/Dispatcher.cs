@@ -17,16 +17,27 @@ public sealed partial class Dispatcher(
     AppConfig config,
     PushMetrics metrics,
     RecentErrors errors,
+    Supervisor supervisor,
     ILogger<Dispatcher> logger) : BackgroundService
 {
+    private long last = -1;
+
     private static readonly TimeSpan HousekeepEvery = TimeSpan.FromMilliseconds(250);
     private readonly IEventConsumer[] consumers = [.. consumers];
     private readonly string botUserId = config.BotUserId;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        supervisor.RunAsync("The dispatcher", RunAsync, stoppingToken);
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
-        var last = inbox.Cursor;
-        foreach (var entry in inbox.Backlog)
+        if (last < 0)
+        {
+            last = inbox.Cursor;
+        }
+
+        // After a restart of this loop, what it dispatched already is not dispatched again.
+        foreach (var entry in inbox.Backlog.Where(e => e.Seq > last))
         {
             await DispatchAsync(inbox.Load(entry), stoppingToken);
             last = entry.Seq;
@@ -60,9 +71,18 @@ public sealed partial class Dispatcher(
 
     private void Housekeep()
     {
-        if (inbox.Housekeep() is > 0 and var deleted)
+        try
         {
-            LogDeleted(deleted, inbox.Cursor);
+            if (inbox.Housekeep() is > 0 and var deleted)
+            {
+                LogDeleted(deleted, inbox.Cursor);
+            }
+        }
+        catch (IOException e)
+        {
+            // The cursor and the deletions wait for the next round; nothing acknowledged depends on them.
+            errors.Occurred();
+            LogHousekeepFailed(e);
         }
     }
 
@@ -75,7 +95,15 @@ public sealed partial class Dispatcher(
             var slice = txn.Events[i];
             if (slice.Problem is not null)
             {
-                quarantine.Add(txn, i, slice);
+                try
+                {
+                    quarantine.Add(txn, i, slice);
+                }
+                catch (LiteDB.LiteException failure)
+                {
+                    LogQuarantineFailed(failure, txn.TxnId, i);
+                }
+
                 errors.Occurred();
                 LogQuarantined(txn.TxnId, i, slice.EventId.Read(txn.Body), slice.RoomId.Read(txn.Body), slice.Problem);
                 continue;
@@ -121,6 +149,12 @@ public sealed partial class Dispatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Quarantined event #{Index} ({EventId} in {RoomId}) of transaction {TxnId}: {Problem}")]
     private partial void LogQuarantined(string txnId, int index, string? eventId, string? roomId, string problem);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not keep event #{Index} of transaction {TxnId} in the quarantine; it stays in the log until dispatched")]
+    private partial void LogQuarantineFailed(Exception exception, string txnId, int index);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Inbox housekeeping failed; it is tried again")]
+    private partial void LogHousekeepFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Deleted {Count} dispatched inbox segments (cursor {Cursor})")]
     private partial void LogDeleted(int count, long cursor);

@@ -36,6 +36,7 @@ public sealed partial class Inbox : IDisposable
     private readonly Queue<(UInt128 Key, DateTime At)> keyOrder = new();
     private readonly Queue<(StoredTransaction Txn, TaskCompletionSource Done)> undelivered = new();
     private readonly Channel<StoredTransaction> stored = Channel.CreateUnbounded<StoredTransaction>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(long Seq, DateTime At)> pendingSince = new();
     private long pendingBytes;
     private long savedCursor;
 
@@ -62,6 +63,11 @@ public sealed partial class Inbox : IDisposable
 
         var backlog = log.Entries.Where(e => e.Seq > Cursor).ToList();
         pendingBytes = backlog.Sum(e => (long)e.BodyLength);
+        foreach (var entry in backlog)
+        {
+            pendingSince.Enqueue((entry.Seq, entry.StoredAt));
+        }
+
         Backlog = backlog;
         Legacy = MigrateLegacyInbox(db);
         metrics.InboxPending = backlog.Count + Legacy;
@@ -79,6 +85,9 @@ public sealed partial class Inbox : IDisposable
     public ChannelReader<StoredTransaction> Reader => stored.Reader;
 
     public long PendingBytes => Interlocked.Read(ref pendingBytes);
+
+    /// <summary>When the oldest transaction not yet dispatched was stored; null when none waits.</summary>
+    public DateTime? OldestPendingAt => pendingSince.TryPeek(out var oldest) ? oldest.At : null;
 
     /// <summary>
     /// Stores a transaction and returns once it is durable. Repeated: stored before (concurrent calls
@@ -108,6 +117,7 @@ public sealed partial class Inbox : IDisposable
                     seq = log.Append(parsed.Key, txnId, body, at);
                     done = Remember(parsed.Key, seq, at, done: false).Done;
                     Interlocked.Add(ref pendingBytes, body.Length);
+                    pendingSince.Enqueue((seq, at));
                     undelivered.Enqueue((new StoredTransaction(seq, txnId, body, parsed.Events), done));
                 }
             }
@@ -154,6 +164,10 @@ public sealed partial class Inbox : IDisposable
     {
         Cursor = Math.Max(Cursor, txn.Seq);
         Interlocked.Add(ref pendingBytes, -txn.Body.Length);
+        while (pendingSince.TryPeek(out var oldest) && oldest.Seq <= Cursor)
+        {
+            pendingSince.TryDequeue(out _);
+        }
     }
 
     /// <summary>
@@ -320,6 +334,7 @@ public sealed partial class Inbox : IDisposable
             var seq = log.Append(parsed.Key, txnId, body, DateTime.UtcNow);
             undelivered.Enqueue((new StoredTransaction(seq, txnId, body, parsed.Events), Remember(parsed.Key, seq, DateTime.UtcNow, done: false).Done));
             pendingBytes += body.Length;
+            pendingSince.Enqueue((seq, DateTime.UtcNow));
             moved++;
         }
 
