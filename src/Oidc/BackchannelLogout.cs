@@ -15,7 +15,8 @@ namespace OpenMeet.Oidc;
 public sealed partial class BackchannelLogout(LiteDatabase db, OidcConfig config, IHttpClientFactory http, KeyFile keys, ILogger<BackchannelLogout> logger) : ISessionLogout
 {
     public const string HttpClientName = "backchannel-logout";
-    private readonly ILiteCollection<BsonDocument> sessions = db.GetCollection("oidc_sessions");
+    public const string Sessions = "oidc_sessions";
+    private readonly ILiteCollection<BsonDocument> sessions = db.GetCollection(Sessions);
     private readonly JsonWebTokenHandler tokens = new();
 
     public void Remember(string sid, string userKey, string subject)

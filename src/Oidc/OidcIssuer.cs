@@ -24,6 +24,7 @@ public static class OidcIssuer
         services.AddSingleton<BackchannelLogout>();
         services.AddSingleton<ISessionLogout>(sp => sp.GetRequiredService<BackchannelLogout>());
         services.AddSingleton<UsedAssertions>();
+        services.AddHostedService<OidcPruning>();
         services.AddHttpClient(BackchannelLogout.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
         services.AddAntiforgery(o =>
         {

@@ -25,6 +25,8 @@ public sealed class OidcHarness : IAsyncDisposable
 
     public LiteDatabase Database { get; }
 
+    public IServiceProvider Services => provider;
+
     public Request NewRequest() => new(provider.CreateAsyncScope());
 
     public async ValueTask DisposeAsync()
