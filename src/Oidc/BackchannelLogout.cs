@@ -25,16 +25,26 @@ public sealed partial class BackchannelLogout(LiteDatabase db, OidcConfig config
         sessions.Upsert(new BsonDocument { ["_id"] = sid, ["user"] = userKey, ["sub"] = subject, ["at"] = DateTime.UtcNow });
     }
 
+    /// <summary>Every remembered session of the person; throws when a client did not take its
+    /// logout, so that the revocation tries again (those sessions stay remembered until it succeeds).</summary>
     public async Task LogoutUserAsync(string userKey, CancellationToken ct)
     {
+        var undelivered = 0;
         foreach (var session in sessions.Find(Query.EQ("user", userKey)).ToList())
         {
-            await LogoutSessionAsync(session["_id"].AsString, session["sub"].AsString, ct);
+            undelivered += await LogoutSessionAsync(session["_id"].AsString, session["sub"].AsString, ct) ? 0 : 1;
+        }
+
+        if (undelivered > 0)
+        {
+            throw new IOException($"{undelivered} back-channel logout(s) were not accepted; they are sent again");
         }
     }
 
-    public async Task LogoutSessionAsync(string sid, string subject, CancellationToken ct)
+    /// <summary>Posts a logout token to each client; true (and the session forgotten) when all took it.</summary>
+    public async Task<bool> LogoutSessionAsync(string sid, string subject, CancellationToken ct)
     {
+        var delivered = true;
         var signing = IssuerKeys.SigningKeys(keys).First();
         foreach (var client in config.Clients.Where(c => c.BackchannelLogoutUri.Length > 0))
         {
@@ -59,14 +69,21 @@ public sealed partial class BackchannelLogout(LiteDatabase db, OidcConfig config
                 using var response = await http.CreateClient(HttpClientName).PostAsync(client.BackchannelLogoutUri,
                     new FormUrlEncodedContent([new("logout_token", token)]), ct);
                 LogSent(client.ClientId, sid, (int)response.StatusCode);
+                delivered &= response.IsSuccessStatusCode;
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
             {
                 LogFailed(client.ClientId, sid, e.Message);
+                delivered = false;
             }
         }
 
-        sessions.Delete(sid);
+        if (delivered)
+        {
+            sessions.Delete(sid);
+        }
+
+        return delivered;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Back-channel logout of session {Sid} sent to {Client}: {Status}")]

@@ -142,4 +142,24 @@ public sealed class InternalApiTests : IAsyncLifetime
     [Fact]
     public async Task DeleteOfAnUnknownMemberIsNotFound() =>
         await ShouldFailAsync(await Api.DeleteAsync("/internal/tenants/t1/events/party/members/zed"), HttpStatusCode.NotFound, "unknown_member");
+
+    [Fact]
+    public async Task RevocationIsAnsweredAtOnceAndShowsItsSteps()
+    {
+        (await Api.PutAsJsonAsync("/internal/tenants/t1", new { name = "T1" })).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await Api.PutAsJsonAsync("/internal/tenants/t1/users/carl", new { name = "Carl" })).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        var deleted = await Api.DeleteAsync("/internal/tenants/t1/users/carl");
+
+        deleted.StatusCode.Should().Be(HttpStatusCode.Accepted);
+        var reply = await deleted.ReadAsync();
+        reply.GetProperty("revoked").GetBoolean().Should().BeTrue();
+        reply.GetProperty("revocation").GetProperty("accountLocked").GetBoolean().Should().BeTrue("Carl has no Matrix account to lock");
+        reply.GetProperty("revocation").GetProperty("done").GetBoolean().Should().BeFalse("the sign-in sessions are ended by the reconciler, after the answer");
+        var shown = await (await Api.GetAsync("/internal/tenants/t1/users/carl")).ReadAsync();
+        shown.GetProperty("revoked").GetBoolean().Should().BeTrue();
+        shown.GetProperty("revocation").ValueKind.Should().Be(System.Text.Json.JsonValueKind.Object);
+        await ShouldFailAsync(await Api.DeleteAsync("/internal/tenants/t1/users/nobody"), HttpStatusCode.NotFound, "unknown_user");
+        await ShouldFailAsync(await Api.GetAsync("/internal/tenants/t1/users/nobody"), HttpStatusCode.NotFound, "unknown_user");
+    }
 }

@@ -100,6 +100,11 @@ public sealed class CredentialsEndToEndTests(LiveStackFixture stack)
         sent.GetProperty("event_id").GetString().Should().StartWith("$");
 
         await om.DeleteAsync($"tenants/{tenant}/users/bea");
+        await Matrix.EventuallyAsync(async () =>
+        {
+            var bea = await om.Api.GetJsonAsync($"internal/tenants/{tenant}/users/bea");
+            return bea.GetProperty("revocation").GetProperty("done").GetBoolean() ? "done" : null;
+        }, "the revocation's steps (account locked, sign-in sessions ended) being done");
 
         await Matrix.EventuallyAsync(async () =>
         {

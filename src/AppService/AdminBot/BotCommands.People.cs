@@ -15,7 +15,7 @@ public sealed partial class BotCommands
             tenant: {user.TenantId}
             handle: {user.Handle ?? "none yet"}
             Matrix account: {user.UserId ?? "not provisioned"}
-            revoked: {(user.Revoked ? "yes" : "no")}
+            revoked: {(!user.Revoked ? "no" : $"yes (account locked: {(user.Locked || user.UserId is null ? "yes" : "not yet")}, sign-in sessions ended: {(user.SessionsEnded ? "yes" : "not yet")})")}
             email: {user.Email ?? "-"}
             memberships ({memberships.Count}): {(memberships.Count == 0 ? "none" : "\n  " + string.Join("\n  ", memberships))}
             """;
@@ -54,10 +54,10 @@ public sealed partial class BotCommands
             return Task.FromResult(Reply.Success($"{user.Id} ({user.UserId ?? "no account"}) is revoked already."));
         }
 
-        async Task<Reply> Run(CancellationToken token)
+        Task<Reply> Run(CancellationToken token)
         {
-            var revoked = await revocation.RevokeAsync(user.Id, admin, token);
-            return Reply.Success($"Revoked {user.Id} ({revoked?.UserId ?? "no account"}): logged out everywhere and taken out of every managed room. The handle stays theirs.");
+            var revoked = revocation.Revoke(user.Id, admin);
+            return Task.FromResult(Reply.Success($"Revoked {user.Id} ({revoked?.UserId ?? "no account"}): the account is being locked, logged out everywhere and taken out of every managed room, with retries until done (see 'whois'). The handle stays theirs."));
         }
 
         return Task.FromResult(Reply.Success($"Revoke {user.Id} ({user.UserId ?? "no account"}, {user.Name})? They will be logged out everywhere and taken out of every managed room. React with ✅ to this message within 5 minutes to go ahead.") with { OnConfirm = Run });

@@ -15,6 +15,7 @@ public static class TenantRoutes
     {
         api.MapPut("/tenants/{tenantId}", PutTenant);
         api.MapPut("/tenants/{tenantId}/users/{userSlug}", PutUser);
+        api.MapGet("/tenants/{tenantId}/users/{userSlug}", GetUser);
         api.MapDelete("/tenants/{tenantId}/users/{userSlug}", DeleteUser);
         return api;
     }
@@ -120,12 +121,25 @@ public static class TenantRoutes
         return string.IsNullOrWhiteSpace(name) ? (null, "", JsonBody.Invalid("name", nameRequired)) : (body, name.Trim(), null);
     }
 
-    private static async Task<IResult> DeleteUser(string tenantId, string userSlug, Revocation revocation, CancellationToken ct) =>
-        await revocation.RevokeAsync(Names.UserKey(tenantId, userSlug), "internal-api", ct) is { } user
+    private static IResult GetUser(string tenantId, string userSlug, Store store) =>
+        store.Users.FindById(Names.UserKey(tenantId, userSlug)) is { } user
             ? TypedResults.Json(Reply(user), AppJsonContext.Default.UserReply)
             : Errors.Api(404, "unknown_user", $"tenant {tenantId} has no user {userSlug}");
 
-    private static UserReply Reply(UserDoc u) => new(u.TenantId, u.Slug, u.Name, u.Handle, u.UserId, u.Revoked);
+    // Answered at once: the reconciler carries the revocation out, step by step, with retries.
+    private static IResult DeleteUser(string tenantId, string userSlug, Revocation revocation) =>
+        revocation.Revoke(Names.UserKey(tenantId, userSlug), "internal-api") is { } user
+            ? TypedResults.Json(Reply(user), AppJsonContext.Default.UserReply, statusCode: 202)
+            : Errors.Api(404, "unknown_user", $"tenant {tenantId} has no user {userSlug}");
+
+    private static UserReply Reply(UserDoc u) => new(u.TenantId, u.Slug, u.Name, u.Handle, u.UserId, u.Revoked,
+        u.Revoked ? Steps(u) : null);
+
+    private static RevocationSteps Steps(UserDoc u)
+    {
+        var locked = u.Locked || u.UserId is null;
+        return new RevocationSteps(locked, u.SessionsEnded, locked && u.SessionsEnded);
+    }
 
     public static IResult UnknownTenant(string tenantId) =>
         Errors.Api(404, "unknown_tenant", $"no tenant '{tenantId}': PUT /internal/tenants/{tenantId} first");

@@ -26,7 +26,8 @@ public sealed partial class Reconciler(
     AuditLog audit,
     RecentErrors errors,
     Supervisor supervisor,
-    ILogger<Reconciler> logger) : BackgroundService
+    ILogger<Reconciler> logger,
+    ISessionLogout? sessions = null) : BackgroundService
 {
     public const string UserKeyPrefix = "user:";
     private readonly ConcurrentDictionary<string, int> attempts = new(StringComparer.Ordinal);
@@ -38,7 +39,7 @@ public sealed partial class Reconciler(
             backlog.Enqueue(room.Id);
         }
 
-        foreach (var user in store.Users.Find(u => u.Handle != null))
+        foreach (var user in store.Users.Find(u => u.Handle != null || (u.Revoked && !u.SessionsEnded)))
         {
             backlog.Enqueue(UserKeyPrefix + user.Id);
         }
@@ -231,6 +232,30 @@ public sealed partial class Reconciler(
         _ => throw new InvalidOperationException($"no way to apply {action}"),
     };
 
+    // The steps of a revocation, each done once and retried (with the key) until it is.
+    private async Task RevokeAsync(UserDoc user, CancellationToken ct)
+    {
+        if (user.UserId is { } userId && !user.Locked)
+        {
+            await admin.PutUserAsync(userId, new() { ["locked"] = true }, ct);
+            await admin.LogoutEverywhereAsync(userId, ct);
+            user.Locked = true;
+            store.Users.Update(user);
+            audit.Record("internal-api", "revoke", userId, "ok", "locked, all devices logged out");
+        }
+
+        if (!user.SessionsEnded)
+        {
+            if (sessions is not null)
+            {
+                await sessions.LogoutUserAsync(user.Id, ct);
+            }
+
+            user.SessionsEnded = true;
+            store.Users.Update(user);
+        }
+    }
+
     /// <summary>
     /// Creates or updates the Matrix account of a user with a handle (display name, email, the link to
     /// our OIDC provider so an SSO login lands in this account), then reconciles their rooms. A revoked
@@ -238,26 +263,23 @@ public sealed partial class Reconciler(
     /// </summary>
     public async Task ProvisionAsync(string userKey, CancellationToken ct)
     {
-        if (store.Users.FindById(userKey) is not { Handle: not null } user)
+        if (store.Users.FindById(userKey) is not { } user)
+        {
+            return;
+        }
+
+        if (user.Revoked)
+        {
+            await RevokeAsync(user, ct);
+            return;
+        }
+
+        if (user.Handle is null)
         {
             return;
         }
 
         var userId = $"@{user.Handle}:{config.Homeserver.ServerName}";
-        if (user.Revoked)
-        {
-            if (user.UserId is not null && !user.Locked)
-            {
-                await admin.PutUserAsync(userId, new() { ["locked"] = true }, ct);
-                await admin.LogoutEverywhereAsync(userId, ct);
-                user.Locked = true;
-                store.Users.Update(user);
-                audit.Record("internal-api", "revoke", userId, "ok", "locked, all devices logged out");
-            }
-
-            return;
-        }
-
         if (user.UserId == userId && user.ProvisionedName == user.Name && !user.Locked)
         {
             return;

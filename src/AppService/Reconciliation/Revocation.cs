@@ -1,17 +1,18 @@
 using OpenMeet.AppService.Audit;
 using OpenMeet.AppService.State;
-using OpenMeet.Oidc;
 
 namespace OpenMeet.AppService.Reconciliation;
 
 /// <summary>
 /// Taking someone's Matrix access away, the one way for the internal API and the admin bot: the user
-/// is marked revoked (the reconciler locks the account, deletes every device and takes them out of
-/// every managed room), their SSO sessions get back-channel logouts, and their handle stays theirs.
+/// is marked revoked and that is all this does before it answers. The reconciler carries out the
+/// steps, each retried until done, also across restarts: it locks the account and deletes every
+/// device, sends back-channel logouts for their SSO sessions, and takes them out of every managed
+/// room. Their handle stays theirs.
 /// </summary>
-public sealed class Revocation(Store store, ReconcileBacklog backlog, AuditLog audit, ISessionLogout? sessions = null)
+public sealed class Revocation(Store store, ReconcileBacklog backlog, AuditLog audit)
 {
-    public async Task<UserDoc?> RevokeAsync(string userKey, string actor, CancellationToken ct)
+    public UserDoc? Revoke(string userKey, string actor)
     {
         if (store.Users.FindById(userKey) is not { } user)
         {
@@ -19,14 +20,10 @@ public sealed class Revocation(Store store, ReconcileBacklog backlog, AuditLog a
         }
 
         user.Revoked = true;
+        user.SessionsEnded = false;
         user.UpdatedAt = DateTime.UtcNow;
         store.Users.Update(user);
         audit.Record(actor, "revoke", user.UserId ?? user.Id, "ok", user.Id);
-        if (sessions is not null)
-        {
-            await sessions.LogoutUserAsync(user.Id, ct);
-        }
-
         backlog.Enqueue(Reconciler.UserKeyPrefix + user.Id);
         backlog.Enqueue(Names.SpaceKey(user.TenantId));
         foreach (var member in store.Members.Find(m => m.UserKey == user.Id))

@@ -25,5 +25,7 @@ public sealed class UserDoc
     public bool Revoked { get; set; }
     /// <summary>What Synapse was last told: the account locked (revoked) or not.</summary>
     public bool Locked { get; set; }
+    /// <summary>Since the revocation, the issuer's sign-in sessions were ended by back-channel logouts.</summary>
+    public bool SessionsEnded { get; set; }
     public DateTime UpdatedAt { get; set; }
 }
