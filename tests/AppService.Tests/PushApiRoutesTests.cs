@@ -100,6 +100,14 @@ public sealed class PushApiRoutesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MetricsShowTheReconcilersQueueAndFailingRooms()
+    {
+        var metrics = await service.Private().GetStringAsync("/metrics");
+
+        metrics.Should().Contain("# TYPE openmeet_rooms_failing gauge\nopenmeet_rooms_failing 0\n").And.Contain("# TYPE openmeet_reconcile_queue gauge\n");
+    }
+
+    [Fact]
     public async Task HealthIsServedWhereConfigured()
     {
         (await service.Private(null).GetAsync("/health")).StatusCode.Should().Be(HttpStatusCode.OK);

@@ -54,8 +54,8 @@ public sealed class TestService : IAsyncDisposable
 
     public string Folder { get; } = Path.Combine(Path.GetTempPath(), "om-tests", Guid.NewGuid().ToString("N"));
     public string ConfigPath { get; }
-    public int PrivatePort { get; }
-    public int PublicPort { get; }
+    public int PrivatePort { get; private set; }
+    public int PublicPort { get; private set; }
     public StringWriter Log { get; } = new();
     public IServiceProvider Services => app!.Services;
 
@@ -65,9 +65,26 @@ public sealed class TestService : IAsyncDisposable
 
     public async Task<TestService> StartAsync(Action<IServiceCollection>? configure = null)
     {
-        app = ServiceHost.Build(ConfigLoader.Load(ConfigPath), TextWriter.Synchronized(Log), configure);
-        await app.StartAsync();
-        return this;
+        for (var attempt = 1; ; attempt++)
+        {
+            app = ServiceHost.Build(ConfigLoader.Load(ConfigPath), TextWriter.Synchronized(Log), configure);
+            try
+            {
+                await app.StartAsync();
+                return this;
+            }
+            catch (IOException e) when (attempt < 5 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                // Tests run in parallel: another one bound a port between our pick and our bind. Take two others.
+                await app.DisposeAsync();
+                app = null;
+                var (privatePort, publicPort) = TwoFreePorts();
+                File.WriteAllText(ConfigPath, File.ReadAllText(ConfigPath)
+                    .Replace($":{PrivatePort}", $":{privatePort}", StringComparison.Ordinal)
+                    .Replace($":{PublicPort}", $":{publicPort}", StringComparison.Ordinal));
+                (PrivatePort, PublicPort) = (privatePort, publicPort);
+            }
+        }
     }
 
     public async Task StopAsync()

@@ -28,6 +28,7 @@ public sealed partial class BotCommands
             new[] { "inbox depth", push.InboxPending.ToString(CultureInfo.InvariantCulture) },
             new[] { "quarantined events", $"{push.EventsQuarantined} since start, {quarantine.Count} kept (see /internal/status)" },
             new[] { "reconcile queue", backlog.Depth.ToString(CultureInfo.InvariantCulture) },
+            new[] { "rooms failing", store.Rooms.Count(r => r.Status == RoomStatus.Failed).ToString(CultureInfo.InvariantCulture) + " (see 'rooms')" },
             new[] { "last transaction", last },
             new[] { "tenants / rooms / people", $"{store.Tenants.Count()} / {store.Rooms.Count()} / {store.Users.Count()}" },
             new[] { "errors, last hour", errors.InLastHour.ToString(CultureInfo.InvariantCulture) },

@@ -26,10 +26,13 @@ public sealed partial class Reconciler(
     AuditLog audit,
     RecentErrors errors,
     Supervisor supervisor,
+    System.Diagnostics.Metrics.IMeterFactory meters,
     ILogger<Reconciler> logger,
     ISessionLogout? sessions = null) : BackgroundService
 {
     public const string UserKeyPrefix = "user:";
+    // The reconciler's instruments live as long as it does.
+    private readonly ReconcileMetrics metrics = new(meters, store, backlog);
     private readonly ConcurrentDictionary<string, int> attempts = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -130,19 +133,22 @@ public sealed partial class Reconciler(
         var current = await observed.GetAsync(room.RoomId!, ct);
         var desired = desiredRooms.Build(room, tenant, spaceRoomId, current);
         var plan = Planner.Plan(desired, current);
-        foreach (var action in plan.Actions)
+        IReadOnlyList<string> refused;
+        try
         {
-            try
-            {
-                await ApplyAsync(room.RoomId!, action, ct);
-            }
-            catch
-            {
-                observed.Invalidate(room.RoomId!);
-                throw;
-            }
+            refused = await PlanExecution.ApplyAsync(plan.Actions, a => ApplyAsync(room.RoomId!, a, ct), a => observed.Applied(room.RoomId!, a));
+        }
+        catch
+        {
+            observed.Invalidate(room.RoomId!);
+            throw;
+        }
 
-            observed.Applied(room.RoomId!, action);
+        if (refused.Count > 0)
+        {
+            // The rest was applied; the room is marked failing with the reason and tried again with backoff.
+            observed.Invalidate(room.RoomId!);
+            throw new InvalidOperationException($"Synapse refused {refused.Count} of {plan.Actions.Count} actions: {string.Join("; ", refused)}");
         }
 
         if (plan.Actions.Count > 0)
