@@ -182,7 +182,8 @@ public sealed partial class Inbox : IDisposable
             return 0;
         }
 
-        var deletable = log.Segments.Count > 1 && log.Segments[0].LastSeq <= cursor;
+        var segments = log.Segments;
+        var deletable = segments.Count > 1 && segments[0].LastSeq <= cursor;
         WriteAtomically(cursorPath, CursorBytes(cursor), durable: deletable);
         savedCursor = cursor;
         ExpireKeys();

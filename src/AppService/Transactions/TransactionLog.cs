@@ -61,7 +61,17 @@ public sealed partial class TransactionLog : IDisposable
 
     public long LastSeq { get; private set; }
 
-    public IReadOnlyList<Segment> Segments => segments;
+    /// <summary>The segment files now, oldest first (a copy: appends may add one meanwhile).</summary>
+    public IReadOnlyList<Segment> Segments
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. segments];
+            }
+        }
+    }
 
     /// <summary>Writes a record (not yet durable: see <see cref="SyncThrough"/>); returns its sequence number.</summary>
     public long Append(UInt128 key, string txnId, byte[] body, DateTime storedAt)
