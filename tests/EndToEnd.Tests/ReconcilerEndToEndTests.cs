@@ -161,6 +161,32 @@ public sealed class ReconcilerEndToEndTests(LiveStackFixture stack)
     }
 
     [Fact]
+    public async Task RoomDeletedOnTheServerIsMadeAgainUnderItsAlias()
+    {
+        var t = await NewTenantAsync("purged", users: 3);
+        var before = await om.ConvergedAsync(t.Id, "events", t.Event);
+        var gone = before.GetProperty("roomId").GetString()!;
+        var alias = before.GetProperty("alias").GetString()!;
+        using var purge = new HttpRequestMessage(HttpMethod.Delete, $"_synapse/admin/v1/rooms/{Uri.EscapeDataString(gone)}")
+        {
+            Content = JsonContent.Create(new { purge = true }),
+        };
+        (await stack.Synapse(stack["ADMIN_ACCESS_TOKEN"]).SendAsync(purge)).IsSuccessStatusCode.Should().BeTrue();
+
+        await om.PostAsync("reconcile", new { tenantId = t.Id, entityType = "event", entitySlug = t.Event });
+        var roomId = await Matrix.EventuallyAsync(async () =>
+        {
+            var room = await om.RoomAsync(t.Id, "events", t.Event);
+            return room.GetProperty("roomId").GetString() is { } id && id != gone && room.GetProperty("state").GetString() == "ready" ? id : null;
+        }, "a new room for the event", seconds: 60);
+
+        (await stack.Synapse(stack["ADMIN_ACCESS_TOKEN"]).GetJsonAsync($"_matrix/client/v3/directory/room/{Uri.EscapeDataString(alias)}"))
+            .GetProperty("room_id").GetString().Should().Be(roomId, "the alias moves to the new room");
+        var members = OpenMeet.Members(await om.StateAsync(roomId));
+        members.Should().ContainKeys(t.Handles.Select(om.UserId));
+    }
+
+    [Fact]
     public async Task PersonOfAnotherTenantNeverGetsIntoARoomOfThisTenant()
     {
         var a = await NewTenantAsync("iso-a", users: 2);

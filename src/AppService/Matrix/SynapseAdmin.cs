@@ -31,6 +31,20 @@ public sealed class SynapseAdmin(MatrixClient matrix, AppConfig config)
         }
     }
 
+    /// <summary>Whether the server still knows the room (false once it was deleted or purged).</summary>
+    public async Task<bool> RoomExistsAsync(string roomId, CancellationToken ct)
+    {
+        try
+        {
+            await SendAsync(HttpMethod.Get, $"_synapse/admin/v1/rooms/{Uri.EscapeDataString(roomId)}", null, ct);
+            return true;
+        }
+        catch (MatrixException e) when (e.Status == System.Net.HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
     public Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken ct)
     {
         if (!Configured)

@@ -130,7 +130,22 @@ public sealed partial class Reconciler(
             await CreateAsync(room, tenant, spaceRoomId, ct);
         }
 
-        var current = await observed.GetAsync(room.RoomId!, ct);
+        ObservedRoom current;
+        try
+        {
+            current = await observed.GetAsync(room.RoomId!, ct);
+        }
+        catch (MatrixException e) when (e.Status is System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.NotFound && admin.Configured)
+        {
+            if (await admin.RoomExistsAsync(room.RoomId!, ct))
+            {
+                throw; // the bot cannot read it: the failure is recorded with Synapse's reason and retried
+            }
+
+            await ForgetDeletedRoomAsync(room, tenant, spaceRoomId, ct);
+            throw new WaitingException($"a new room: {e.Message}");
+        }
+
         var desired = desiredRooms.Build(room, tenant, spaceRoomId, current);
         var plan = Planner.Plan(desired, current);
         IReadOnlyList<string> refused;
@@ -200,6 +215,31 @@ public sealed partial class Reconciler(
         }
 
         return null;
+    }
+
+    // The room was deleted or purged on the server: what it held is gone with it. The entity gets a new
+    // room, under the same alias, at the next turn; its alias is freed first if the deletion kept it.
+    private async Task ForgetDeletedRoomAsync(RoomDoc room, TenantDoc tenant, string? spaceRoomId, CancellationToken ct)
+    {
+        var gone = room.RoomId!;
+        if (desiredRooms.Build(room, tenant, spaceRoomId, ObservedRoom.Empty("")).Alias is { } alias
+            && await matrix.ResolveAliasAsync(alias, ct) == gone)
+        {
+            await matrix.DeleteAliasAsync(alias, ct);
+        }
+
+        observed.Invalidate(gone);
+        room.RoomId = null;
+        room.Status = RoomStatus.Pending;
+        room.LastError = $"{gone} was deleted on the server; a new room is made";
+        room.UpdatedAt = DateTime.UtcNow;
+        store.Rooms.Update(room);
+        audit.Record("reconciler", "re-create room", room.Id, "ok", $"{gone} no longer exists on the server");
+        LogRecreating(room.Id, gone);
+        if (room.Kind is RoomKind.Event or RoomKind.Group)
+        {
+            backlog.Enqueue(Names.SpaceKey(room.TenantId));
+        }
     }
 
     private async Task CreateAsync(RoomDoc room, TenantDoc tenant, string? spaceRoomId, CancellationToken ct)
@@ -355,6 +395,9 @@ public sealed partial class Reconciler(
             store.Rooms.Update(room);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Room {RoomId} of {Key} no longer exists on the server; a new one is made")]
+    private partial void LogRecreating(string key, string roomId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created room {RoomId} for {Key}")]
     private partial void LogCreated(string key, string roomId);
