@@ -57,7 +57,7 @@ public sealed class ReconcilerEndToEndTests(LiveStackFixture stack)
         state.Should().NotContainKey(("m.room.encryption", ""), "event rooms are not encrypted by default");
         var alias = eventRoom.GetProperty("alias").GetString()!;
         state[("m.room.canonical_alias", "")].GetProperty("alias").GetString().Should().Be(alias);
-        (await stack.Synapse(stack["ADMIN_ACCESS_TOKEN"]).GetJsonAsync($"_matrix/client/v3/directory/room/{Uri.EscapeDataString(alias)}"))
+        (await admin.GetJsonAsync($"_matrix/client/v3/directory/room/{Uri.EscapeDataString(alias)}"))
             .GetProperty("room_id").GetString().Should().Be(eventId);
 
         var members = OpenMeet.Members(state);
@@ -171,7 +171,11 @@ public sealed class ReconcilerEndToEndTests(LiveStackFixture stack)
         {
             Content = JsonContent.Create(new { purge = true }),
         };
-        (await stack.Synapse(stack["ADMIN_ACCESS_TOKEN"]).SendAsync(purge)).IsSuccessStatusCode.Should().BeTrue();
+        var admin = stack.Synapse(stack["ADMIN_ACCESS_TOKEN"]);
+        (await admin.SendAsync(purge)).IsSuccessStatusCode.Should().BeTrue();
+        await Matrix.EventuallyAsync(async () =>
+            (await admin.GetAsync($"_synapse/admin/v1/rooms/{Uri.EscapeDataString(gone)}")).StatusCode == HttpStatusCode.NotFound ? "gone" : null,
+            "Synapse's purge of the room");
 
         await om.PostAsync("reconcile", new { tenantId = t.Id, entityType = "event", entitySlug = t.Event });
         var roomId = await Matrix.EventuallyAsync(async () =>
@@ -180,7 +184,7 @@ public sealed class ReconcilerEndToEndTests(LiveStackFixture stack)
             return room.GetProperty("roomId").GetString() is { } id && id != gone && room.GetProperty("state").GetString() == "ready" ? id : null;
         }, "a new room for the event", seconds: 60);
 
-        (await stack.Synapse(stack["ADMIN_ACCESS_TOKEN"]).GetJsonAsync($"_matrix/client/v3/directory/room/{Uri.EscapeDataString(alias)}"))
+        (await admin.GetJsonAsync($"_matrix/client/v3/directory/room/{Uri.EscapeDataString(alias)}"))
             .GetProperty("room_id").GetString().Should().Be(roomId, "the alias moves to the new room");
         var members = OpenMeet.Members(await om.StateAsync(roomId));
         members.Should().ContainKeys(t.Handles.Select(om.UserId));

@@ -43,7 +43,7 @@ public sealed partial class BotCommands
     private async Task<Reply> RunReconcileAsync(string target, List<RoomDoc> rooms, string admin, CancellationToken ct)
     {
         var started = DateTime.UtcNow;
-        rooms.ForEach(r => backlog.Enqueue(r.Id));
+        rooms.ForEach(reconciler.ReconcileAfresh);
         var deadline = started + ReconcileWait;
         List<RoomDoc> now;
         do

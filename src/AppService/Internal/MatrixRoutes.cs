@@ -192,7 +192,7 @@ public static class MatrixRoutes
         var dryRun = body.DryRun ?? false;
         if (!dryRun)
         {
-            rooms.ForEach(r => backlog.Enqueue(r.Id));
+            rooms.ForEach(reconciler.ReconcileAfresh);
         }
 
         return TypedResults.Json(new ReconcileReply(dryRun, plan.Count, plan.Sum(p => p.Actions.Count), plan), AppJsonContext.Default.ReconcileReply);

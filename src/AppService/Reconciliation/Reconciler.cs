@@ -178,6 +178,21 @@ public sealed partial class Reconciler(
         }
     }
 
+    /// <summary>
+    /// A reconcile someone asked for (the internal API, the bot): the room is read from Synapse again
+    /// rather than from the cache, so what happened to it outside the event stream (a deletion on the
+    /// server, a change while we were down) is seen too.
+    /// </summary>
+    public void ReconcileAfresh(RoomDoc room)
+    {
+        if (room.RoomId is { } roomId)
+        {
+            observed.Invalidate(roomId);
+        }
+
+        backlog.Enqueue(room.Id);
+    }
+
     /// <summary>What a reconcile of this room would do now, without doing it.</summary>
     public async Task<(DesiredRoom? Desired, ObservedRoom? Observed, Plan Plan)> PreviewAsync(RoomDoc room, CancellationToken ct)
     {
