@@ -57,7 +57,7 @@ public sealed class ReconcilerEndToEndTests(LiveStackFixture stack)
         state.Should().NotContainKey(("m.room.encryption", ""), "event rooms are not encrypted by default");
         var alias = eventRoom.GetProperty("alias").GetString()!;
         state[("m.room.canonical_alias", "")].GetProperty("alias").GetString().Should().Be(alias);
-        (await admin.GetJsonAsync($"_matrix/client/v3/directory/room/{Uri.EscapeDataString(alias)}"))
+        (await stack.Synapse(stack["ADMIN_ACCESS_TOKEN"]).GetJsonAsync($"_matrix/client/v3/directory/room/{Uri.EscapeDataString(alias)}"))
             .GetProperty("room_id").GetString().Should().Be(eventId);
 
         var members = OpenMeet.Members(state);

@@ -208,7 +208,18 @@ public sealed partial class Reconciler(
             return (wanted, null, new Plan(room.Deleted ? [] : [new CreateRoom(room.Id)], []));
         }
 
-        var current = await observed.GetAsync(room.RoomId, ct);
+        ObservedRoom current;
+        try
+        {
+            current = await observed.GetAsync(room.RoomId, ct);
+        }
+        catch (Exception e) when (e is MatrixException or HttpRequestException)
+        {
+            // Gone from the server, or Synapse down: say so rather than fail the report.
+            var unread = desiredRooms.Build(room, tenant, spaceRoomId, ObservedRoom.Empty(room.RoomId));
+            return (unread, null, new Plan([], [$"cannot read the room from Synapse: {e.Message}"]));
+        }
+
         var desired = desiredRooms.Build(room, tenant, spaceRoomId, current);
         return (desired, current, Planner.Plan(desired, current));
     }
