@@ -183,6 +183,7 @@ public sealed class ReconcilerEndToEndTests(LiveStackFixture stack)
             var room = await om.RoomAsync(t.Id, "events", t.Event);
             return room.GetProperty("roomId").GetString() is { } id && id != gone && room.GetProperty("state").GetString() == "ready" ? id : null;
         }, "a new room for the event", seconds: 60);
+        await om.ConvergedAsync(t.Id, "events", t.Event);
 
         (await admin.GetJsonAsync($"_matrix/client/v3/directory/room/{Uri.EscapeDataString(alias)}"))
             .GetProperty("room_id").GetString().Should().Be(roomId, "the alias moves to the new room");

@@ -255,6 +255,13 @@ public sealed partial class Reconciler(
         }
 
         observed.Invalidate(gone);
+        // Synapse's deletion makes everyone leave as if by their own hand; nobody chose to.
+        foreach (var member in store.Members.Find(m => m.RoomKey == room.Id && m.OptedOut))
+        {
+            member.OptedOut = false;
+            store.Members.Update(member);
+        }
+
         room.RoomId = null;
         room.Status = RoomStatus.Pending;
         room.LastError = $"{gone} was deleted on the server; a new room is made";
