@@ -21,7 +21,8 @@ public static class HealthChecks
         services.AddHealthChecks()
             .AddCheck<DatabaseCheck>("database", tags: [Ready])
             .AddCheck<SynapseCheck>("synapse", tags: [Ready])
-            .AddCheck<DispatchCheck>("dispatcher", tags: [Ready]);
+            .AddCheck<DispatchCheck>("dispatcher", tags: [Ready])
+            .AddCheck<InboxCheck>("inbox", tags: [Ready]);
         return services;
     }
 
@@ -104,6 +105,14 @@ public static class HealthChecks
             last = (DateTime.UtcNow, result);
             return result;
         }
+    }
+
+    private sealed class InboxCheck(Inbox inbox) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken) =>
+            Task.FromResult(inbox.LastWriteError is { } error
+                ? HealthCheckResult.Unhealthy($"transactions cannot be stored: {error}")
+                : HealthCheckResult.Healthy("storing"));
     }
 
     private sealed class DispatchCheck(Inbox inbox, AppConfig config) : IHealthCheck

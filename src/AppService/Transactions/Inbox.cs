@@ -86,6 +86,9 @@ public sealed partial class Inbox : IDisposable
 
     public long PendingBytes => Interlocked.Read(ref pendingBytes);
 
+    /// <summary>Why the last transaction could not be stored (a full disk), until one is stored again.</summary>
+    public string? LastWriteError { get; private set; }
+
     /// <summary>When the oldest transaction not yet dispatched was stored; null when none waits.</summary>
     public DateTime? OldestPendingAt => pendingSince.TryPeek(out var oldest) ? oldest.At : null;
 
@@ -114,7 +117,16 @@ public sealed partial class Inbox : IDisposable
                 else
                 {
                     var at = DateTime.UtcNow;
-                    seq = log.Append(parsed.Key, txnId, body, at);
+                    try
+                    {
+                        seq = log.Append(parsed.Key, txnId, body, at);
+                    }
+                    catch (IOException e)
+                    {
+                        LastWriteError = e.Message;
+                        throw;
+                    }
+
                     done = Remember(parsed.Key, seq, at, done: false).Done;
                     Interlocked.Add(ref pendingBytes, body.Length);
                     pendingSince.Enqueue((seq, at));
@@ -142,10 +154,12 @@ public sealed partial class Inbox : IDisposable
             }
             catch (IOException e)
             {
+                LastWriteError = e.Message;
                 Forget(parsed.Key, e);
                 throw;
             }
 
+            LastWriteError = null;
             Deliver();
             metrics.TransactionStored(txnId, parsed.Events.Count);
             return Outcome.Stored;

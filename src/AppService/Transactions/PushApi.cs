@@ -74,7 +74,19 @@ public static class PushApi
                 : Errors.Matrix(400, "M_BAD_JSON", $"Body is not a transaction: {parsed.Problem}");
         }
 
-        if (await inbox.StoreAsync(txnId, body, parsed) == Inbox.Outcome.Busy)
+        Inbox.Outcome outcome;
+        try
+        {
+            outcome = await inbox.StoreAsync(txnId, body, parsed);
+        }
+        catch (IOException e)
+        {
+            // A full or failing disk: nothing was acknowledged, Synapse sends it again later.
+            request.HttpContext.Response.Headers.RetryAfter = "5";
+            return Errors.Matrix(503, "M_UNKNOWN", $"The transaction could not be stored: {e.Message}");
+        }
+
+        if (outcome == Inbox.Outcome.Busy)
         {
             // Synapse retries later; meanwhile the dispatcher catches up instead of memory growing.
             request.HttpContext.Response.Headers.RetryAfter = "1";

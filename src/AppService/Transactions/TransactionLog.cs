@@ -231,6 +231,7 @@ public sealed partial class TransactionLog : IDisposable
         {
             Sync(active);
             active.Dispose();
+            active = null; // if what follows fails (a full disk), the next append tries again
         }
 
         var path = System.IO.Path.Combine(directory, $"{firstSeq:D20}.seg");
