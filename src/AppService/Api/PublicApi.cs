@@ -7,6 +7,7 @@ using OpenMeet.AppService.Hosting;
 using OpenMeet.AppService.Matrix;
 using OpenMeet.AppService.Reconciliation;
 using OpenMeet.AppService.State;
+using OpenMeet.AppService.Storage;
 
 namespace OpenMeet.AppService.Api;
 
@@ -63,7 +64,7 @@ public static class PublicApi
         return TypedResults.Json(check, AppJsonContext.Default.HandleCheck);
     }
 
-    private static async Task<IResult> ClaimHandle(HttpContext http, HandleClaims claims, Store store, ReconcileBacklog backlog, CancellationToken ct)
+    private static async Task<IResult> ClaimHandle(HttpContext http, HandleClaims claims, Store store, ReconcileBacklog backlog, Durability durability, CancellationToken ct)
     {
         var (body, error) = await JsonBody.ReadAsync(http.Request, AppJsonContext.Default.ClaimRequest);
         if (error is not null)
@@ -80,6 +81,7 @@ public static class PublicApi
         var outcome = await claims.ClaimAsync(caller.UserKey, body.Handle, caller.Actor, ct);
         if (outcome.Status is ClaimStatus.Claimed or ClaimStatus.AlreadyYours)
         {
+            durability.Flush(); // a claim is permanent: it survives a power cut once answered
             backlog.Enqueue(Reconciler.UserKeyPrefix + caller.UserKey);
             return TypedResults.Json(new ClaimRequest(outcome.Handle), AppJsonContext.Default.ClaimRequest);
         }

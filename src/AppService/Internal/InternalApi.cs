@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using OpenMeet.AppService.Audit;
 using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Hosting;
+using OpenMeet.AppService.Storage;
 
 namespace OpenMeet.AppService.Internal;
 
@@ -29,6 +30,8 @@ public static class InternalApi
                 var status = (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
                 ctx.HttpContext.RequestServices.GetRequiredService<AuditLog>()
                     .Record("internal-api", request.Method, request.Path, status < 400 ? "ok" : "refused", status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                // What OpenMeet was told is stored survives a power cut: the write and its audit entry.
+                ctx.HttpContext.RequestServices.GetRequiredService<Durability>().Flush();
             }
 
             return result;

@@ -23,6 +23,7 @@ public static class StorageExtensions
                     + "move it aside and restore the last backup (see the README, 'The database').", e);
             }
         });
+        services.AddSingleton(new Durability(path, config.Database.Fsync));
         return services;
     }
 }
