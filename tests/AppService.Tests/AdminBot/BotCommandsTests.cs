@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using OpenMeet.AppService.AdminBot;
 
-namespace OpenMeet.AppService.Tests.Commands;
+namespace OpenMeet.AppService.Tests.AdminBot;
 
 /// <summary>The commands as the real host wires them (no Synapse: only what needs none).</summary>
 public sealed class BotCommandsTests : IAsyncLifetime

@@ -1,7 +1,7 @@
 using System.Text;
 using OpenMeet.AppService.AdminBot;
 
-namespace OpenMeet.AppService.Tests.Commands;
+namespace OpenMeet.AppService.Tests.AdminBot;
 
 /// <summary>The command parser over seeded random input (OPENMEET_COMMAND_CASES for a longer run).</summary>
 public sealed class CommandLinePropertyTests

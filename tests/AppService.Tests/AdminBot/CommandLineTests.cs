@@ -1,6 +1,6 @@
 using OpenMeet.AppService.AdminBot;
 
-namespace OpenMeet.AppService.Tests.Commands;
+namespace OpenMeet.AppService.Tests.AdminBot;
 
 public sealed class CommandLineTests
 {
