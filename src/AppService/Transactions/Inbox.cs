@@ -69,8 +69,7 @@ public sealed partial class Inbox : IDisposable
         }
 
         Backlog = backlog;
-        Legacy = MigrateLegacyInbox(db);
-        metrics.InboxPending = backlog.Count + Legacy;
+        metrics.InboxPending = backlog.Count + MigrateLegacyInbox(db);
     }
 
     /// <summary>The last sequence number dispatched.</summary>
@@ -78,9 +77,6 @@ public sealed partial class Inbox : IDisposable
 
     /// <summary>Stored before this process started and not dispatched yet, oldest first.</summary>
     public IReadOnlyList<TransactionLog.Entry> Backlog { get; }
-
-    /// <summary>Bodies of the LiteDB inbox of earlier versions that were never dispatched, re-stored here at start.</summary>
-    public int Legacy { get; }
 
     public ChannelReader<StoredTransaction> Reader => stored.Reader;
 
