@@ -10,6 +10,7 @@ public sealed partial class AuditLog
 
     public AuditLog(LiteDatabase db, ILogger<AuditLog> logger)
     {
+        OpenMeet.Oidc.Stores.LiteDbMapping.Prepare(db, typeof(AuditEntry));
         entries = db.GetCollection<AuditEntry>("audit");
         entries.EnsureIndex(e => e.At);
         this.logger = logger;

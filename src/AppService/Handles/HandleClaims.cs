@@ -24,6 +24,7 @@ public sealed class HandleClaims
     public HandleClaims(LiteDatabase db, HandleRules rules, SynapseAdmin admin, Store store, AuditLog audit, AppConfig config)
     {
         this.db = db;
+        OpenMeet.Oidc.Stores.LiteDbMapping.Prepare(db, typeof(HandleDoc));
         handles = db.GetCollection<HandleDoc>("handles");
         handles.EnsureIndex(h => h.ActiveKey, unique: true);
         this.rules = rules;

@@ -1,4 +1,5 @@
 using LiteDB;
+using OpenMeet.Oidc.Stores;
 
 namespace OpenMeet.AppService.State;
 
@@ -7,6 +8,7 @@ public sealed class Store
 {
     public Store(LiteDatabase db)
     {
+        LiteDbMapping.Prepare(db, typeof(TenantDoc), typeof(UserDoc), typeof(RoomDoc), typeof(MemberDoc), typeof(OverrideDoc), typeof(CrossTenantDoc));
         Tenants = db.GetCollection<TenantDoc>("tenants");
         Users = db.GetCollection<UserDoc>("users");
         Users.EnsureIndex(u => u.TenantId);

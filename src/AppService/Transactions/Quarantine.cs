@@ -10,9 +10,15 @@ namespace OpenMeet.AppService.Transactions;
 public sealed class Quarantine(LiteDatabase db, PushMetrics metrics)
 {
     public const int Keep = 1000;
-    private readonly ILiteCollection<QuarantinedEvent> events = db.GetCollection<QuarantinedEvent>("quarantine");
+    private readonly ILiteCollection<QuarantinedEvent> events = Open(db);
 
     public long Count => events.LongCount();
+
+    private static ILiteCollection<QuarantinedEvent> Open(LiteDatabase db)
+    {
+        OpenMeet.Oidc.Stores.LiteDbMapping.Prepare(db, typeof(QuarantinedEvent));
+        return db.GetCollection<QuarantinedEvent>("quarantine");
+    }
 
     public void Add(StoredTransaction txn, int index, EventSlice e)
     {

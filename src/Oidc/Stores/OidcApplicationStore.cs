@@ -18,6 +18,7 @@ public sealed class OidcApplicationStore : IOpenIddictApplicationStore<OidcAppli
     public OidcApplicationStore(LiteDatabase db)
     {
         this.db = db;
+        LiteDbMapping.PrepareOidc(db);
         applications = db.GetCollection<OidcApplication>(OidcCollections.Applications);
         applications.EnsureIndex(a => a.ClientId, unique: true);
         applications.EnsureIndex("RedirectUris", "$.RedirectUris[*]", unique: false);

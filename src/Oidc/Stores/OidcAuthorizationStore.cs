@@ -17,6 +17,7 @@ public sealed class OidcAuthorizationStore : IOpenIddictAuthorizationStore<OidcA
     public OidcAuthorizationStore(LiteDatabase db)
     {
         this.db = db;
+        LiteDbMapping.PrepareOidc(db);
         authorizations = db.GetCollection<OidcAuthorization>(OidcCollections.Authorizations);
         authorizations.EnsureIndex(a => a.Subject);
         authorizations.EnsureIndex(a => a.ApplicationId);

@@ -17,6 +17,7 @@ public sealed class OidcScopeStore : IOpenIddictScopeStore<OidcScope>
     public OidcScopeStore(LiteDatabase db)
     {
         this.db = db;
+        LiteDbMapping.PrepareOidc(db);
         scopes = db.GetCollection<OidcScope>(OidcCollections.Scopes);
         scopes.EnsureIndex(s => s.Name, unique: true);
         scopes.EnsureIndex("Resources", "$.Resources[*]", unique: false);

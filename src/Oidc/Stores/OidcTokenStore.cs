@@ -20,6 +20,7 @@ public sealed class OidcTokenStore : IOpenIddictTokenStore<OidcToken>
     public OidcTokenStore(LiteDatabase db)
     {
         this.db = db;
+        LiteDbMapping.PrepareOidc(db);
         tokens = db.GetCollection<OidcToken>(OidcCollections.Tokens);
         tokens.EnsureIndex(t => t.ReferenceId);
         tokens.EnsureIndex(t => t.Subject);
