@@ -107,6 +107,50 @@ public sealed class AdminBotEndToEndTests(LiveStackFixture stack)
         audit.Text.Should().Contain("revoke").And.Contain(stack["ADMIN_MXID"]).And.Contain("reconcile").And.Contain("internal-api");
     }
 
+    // Someone with the bot's token makes it leave a private room: nobody in the room invites it back, so
+    // the room is marked failing with the two ways out, and 'recreate' takes the second one.
+    [Fact]
+    public async Task RoomTheBotCannotEnterIsReportedAndRecreateGivesANewOne()
+    {
+        var tenant = $"e2e{OpenMeet.Run}out{Guid.NewGuid().ToString("N")[..4]}";
+        await om.PutAsync($"tenants/{tenant}", new { name = "Locked out" });
+        await om.PutAsync($"tenants/{tenant}/users/eve", new { name = "Eve", handle = $"{tenant}.eve" });
+        await om.PutAsync($"tenants/{tenant}/groups/club", new { name = "Club", visibility = "private" });
+        await om.PutAsync($"tenants/{tenant}/groups/club/members/eve", new { role = "member" });
+        var old = (await om.ConvergedAsync(tenant, "groups", "club")).GetProperty("roomId").GetString()!;
+
+        await stack.Synapse(stack["AS_TOKEN"]).PostJsonAsync($"_matrix/client/v3/rooms/{Uri.EscapeDataString(old)}/leave", new { });
+
+        var failing = await Matrix.EventuallyAsync(async () =>
+        {
+            var room = await om.RoomAsync(tenant, "groups", "club");
+            return room.GetProperty("state").GetString() == "failed" ? room.GetProperty("lastError").GetString() : null;
+        }, "the room marked failing");
+        failing.Should().Contain($"the bot cannot enter {old}").And.Contain($"invite @openmeet-bot:{om.ServerName}")
+            .And.Contain($"'recreate {tenant}/group/club'");
+        (await CommandAsync($"room {tenant}/group/club")).Text.Should().Contain($"'recreate {tenant}/group/club'");
+
+        var question = await CommandAsync($"recreate {tenant}/group/club");
+        question.Text.Should().Contain($"instead of {old}").And.Contain("It is failing").And.Contain("React with ✅");
+        await stack.Synapse(stack["ADMIN_ACCESS_TOKEN"]).PutJsonAsync(
+            $"_matrix/client/v3/rooms/{Room}/send/m.reaction/{Guid.NewGuid():N}",
+            new Dictionary<string, object> { ["m.relates_to"] = new { rel_type = "m.annotation", event_id = question.NoticeId, key = "✅" } });
+        (await ReplyToAsync(question.NoticeId, withReaction: false)).Text.Should().StartWith($"{tenant}/group/club gets a new room under its alias");
+
+        var replaced = await Matrix.EventuallyAsync(async () =>
+        {
+            var room = await om.RoomAsync(tenant, "groups", "club");
+            return room.GetProperty("roomId").GetString() is { } id && id != old && room.GetProperty("state").GetString() == "ready" ? id : null;
+        }, "a new room for the group");
+        var alias = Uri.EscapeDataString($"#openmeet_{tenant}.group.club:{om.ServerName}");
+        (await stack.Synapse(stack["ADMIN_ACCESS_TOKEN"]).GetJsonAsync($"_matrix/client/v3/directory/room/{alias}"))
+            .GetProperty("room_id").GetString().Should().Be(replaced, "the alias moved to the new room");
+        await om.ConvergedAsync(tenant, "groups", "club");
+        OpenMeet.Members(await om.StateAsync(replaced)).Should().Contain(om.UserId($"{tenant}.eve"), "invite");
+        OpenMeet.Members(await om.StateAsync(old))[om.UserId($"{tenant}.eve")].Should().Be("invite", "the old room is left as it was");
+        (await CommandAsync("audit 5")).Text.Should().Contain("recreate").And.Contain($"instead of {old}");
+    }
+
     [Fact]
     public async Task SomeoneWhoIsNotAnAdminIsRefused()
     {

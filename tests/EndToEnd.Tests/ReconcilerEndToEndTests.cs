@@ -191,6 +191,41 @@ public sealed class ReconcilerEndToEndTests(LiveStackFixture stack)
         members.Should().ContainKeys(t.Handles.Select(om.UserId));
     }
 
+    // Someone with the bot's token makes it leave a public room: the bot's own leave is not an echo to
+    // ignore; it joins again by itself and the room stays the same.
+    [Fact]
+    public async Task BotThatWasMadeToLeaveAPublicRoomEntersAgain()
+    {
+        var t = await NewTenantAsync("rejoin", users: 2);
+        var roomId = (await om.ConvergedAsync(t.Id, "groups", t.Group)).GetProperty("roomId").GetString()!;
+        var bot = $"@openmeet-bot:{om.ServerName}";
+
+        await stack.Synapse(stack["AS_TOKEN"]).PostJsonAsync($"_matrix/client/v3/rooms/{Uri.EscapeDataString(roomId)}/leave", new { });
+        await Matrix.EventuallyAsync(async () =>
+            OpenMeet.Members(await om.StateAsync(roomId))[bot] == "leave" ? "left" : null, "the bot's leave");
+
+        await Matrix.EventuallyAsync(async () =>
+            OpenMeet.Members(await om.StateAsync(roomId))[bot] == "join" ? "back" : null, "the bot back in the room", seconds: 30);
+        (await om.ConvergedAsync(t.Id, "groups", t.Group)).GetProperty("roomId").GetString().Should().Be(roomId);
+    }
+
+    // OpenMeet renames an event while the reconciler is busy with it (creating its room, then applying
+    // the plan): the reconciler's outcome must not write back the name it started with.
+    [Fact]
+    public async Task ChangesMadeWhileTheRoomIsBeingReconciledAreKept()
+    {
+        var t = await NewTenantAsync("racing", users: 2);
+        for (var i = 0; i <= 10; i++)
+        {
+            await om.PutAsync($"tenants/{t.Id}/events/relay", new { name = $"Relay {i}", visibility = "private" });
+            await Task.Delay(60);
+        }
+
+        var room = await om.ConvergedAsync(t.Id, "events", "relay");
+        room.GetProperty("desired").GetProperty("name").GetString().Should().Be("Relay 10", "OpenMeet's last word");
+        (await om.StateAsync(room.GetProperty("roomId").GetString()!))[("m.room.name", "")].GetProperty("name").GetString().Should().Be("Relay 10");
+    }
+
     [Fact]
     public async Task PersonOfAnotherTenantNeverGetsIntoARoomOfThisTenant()
     {

@@ -40,6 +40,28 @@ public sealed partial class BotCommands
             : await Run(ct);
     }
 
+    // The fix for a room the bot cannot enter any more; it loses the room's history for its people, so it asks.
+    private Task<Reply> Recreate(CommandLine line, string admin, CancellationToken ct)
+    {
+        var room = FindRoom(line.Args[0]);
+        if (room.RoomId is not { } old)
+        {
+            return Task.FromResult(Reply.Failure($"{room.Id} has no Matrix room yet: nothing to replace."));
+        }
+
+        Task<Reply> Run(CancellationToken token)
+        {
+            reconciler.ReplaceRoom(room);
+            audit.Record(admin, "recreate", room.Id, "ok", $"instead of {old}");
+            return Task.FromResult(Reply.Success($"{room.Id} gets a new room under its alias, with its members invited; {old} stays as it is. 'room {room.Id}' shows the new one."));
+        }
+
+        var problem = room.Status == RoomStatus.Failed ? $" It is failing: {room.LastError}" : " It is not failing now.";
+        return Task.FromResult(Reply.Success(
+            $"Make a new room for {room.Id} instead of {old}?{problem} The old room keeps its people and its history; the new one starts empty. "
+            + "React with ✅ to this message within 5 minutes to go ahead.") with { OnConfirm = Run });
+    }
+
     private async Task<Reply> RunReconcileAsync(string target, List<RoomDoc> rooms, string admin, CancellationToken ct)
     {
         var started = DateTime.UtcNow;

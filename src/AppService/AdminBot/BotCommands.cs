@@ -49,6 +49,7 @@ public sealed partial class BotCommands
             new("rooms", "rooms [tenant] [--page=N]", "managed rooms and their state", 0, 1, ["page"], Rooms),
             new("room", "room <#alias|!roomid|tenant/kind/slug>", "one room: desired vs actual, drift, last reconcile", 1, 1, [], Room),
             new("reconcile", "reconcile <room|tenant|all> [--dry-run]", "show the plan, then run it (all asks first)", 1, 1, ["dry-run"], Reconcile),
+            new("recreate", "recreate <room>", "a new room under the alias of one the bot cannot enter (asks first)", 1, 1, [], Recreate),
             new("whois", "whois <@mxid|handle|tenant/slug>", "a person: tenant, handle, account, rooms", 1, 1, [], Whois),
             new("handle", "handle check|release|block <handle>", "check a handle, release one (it stays blocked), block one", 2, 2, [], Handle),
             new("revoke", "revoke <@mxid|tenant/slug>", "log a person out everywhere and out of every room (asks first)", 1, 1, [], Revoke),

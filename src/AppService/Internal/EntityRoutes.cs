@@ -58,13 +58,14 @@ public static class EntityRoutes
         }
 
         var key = Names.EntityKey(tenantId, roomKind, slug);
-        var room = store.Rooms.FindById(key) ?? new RoomDoc { Id = key, TenantId = tenantId, Kind = roomKind, Slug = slug };
-        room.Name = body.Name.Trim();
-        room.Topic = body.Topic;
-        room.Public = body.Visibility == "public";
-        room.Deleted = false;
-        room.UpdatedAt = DateTime.UtcNow;
-        store.Rooms.Upsert(room);
+        var room = store.ChangeRoom(key, r =>
+        {
+            r.Name = body.Name.Trim();
+            r.Topic = body.Topic;
+            r.Public = body.Visibility == "public";
+            r.Deleted = false;
+            r.UpdatedAt = DateTime.UtcNow;
+        }, () => new RoomDoc { Id = key, TenantId = tenantId, Kind = roomKind, Slug = slug })!;
         backlog.EnqueueSoon(key);
         return TypedResults.Json(Reply(room, aliases), AppJsonContext.Default.EntityReply);
     }
@@ -76,9 +77,11 @@ public static class EntityRoutes
             return problem;
         }
 
-        room.Deleted = true;
-        room.UpdatedAt = DateTime.UtcNow;
-        store.Rooms.Update(room);
+        room = store.ChangeRoom(room.Id, r =>
+        {
+            r.Deleted = true;
+            r.UpdatedAt = DateTime.UtcNow;
+        }) ?? room;
         backlog.EnqueueSoon(room.Id);
         return TypedResults.Json(Reply(room, aliases), AppJsonContext.Default.EntityReply);
     }

@@ -132,7 +132,7 @@ public static class MatrixRoutes
         var key = Names.DmKey(body.TenantId, a, b);
         if (store.Rooms.FindById(key) is null)
         {
-            store.Rooms.Insert(new RoomDoc
+            store.ChangeRoom(key, _ => { }, () => new RoomDoc
             {
                 Id = key, TenantId = body.TenantId, Kind = RoomKind.Dm, DmUsers = [.. new[] { a, b }.Order(StringComparer.Ordinal)], UpdatedAt = DateTime.UtcNow,
             });

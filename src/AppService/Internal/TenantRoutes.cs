@@ -34,7 +34,7 @@ public static class TenantRoutes
         var spaceKey = Names.SpaceKey(tenantId);
         if (store.Rooms.FindById(spaceKey) is null)
         {
-            store.Rooms.Insert(new RoomDoc { Id = spaceKey, TenantId = tenantId, Kind = RoomKind.Space, UpdatedAt = now });
+            store.ChangeRoom(spaceKey, _ => { }, () => new RoomDoc { Id = spaceKey, TenantId = tenantId, Kind = RoomKind.Space, UpdatedAt = now });
         }
 
         backlog.EnqueueSoon(spaceKey);

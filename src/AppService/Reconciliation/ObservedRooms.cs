@@ -60,7 +60,7 @@ public sealed class ObservedRooms(MatrixClient matrix, Store store, ReconcileBac
 
     public ValueTask HandleAsync(MatrixEvent e, CancellationToken cancellationToken)
     {
-        if (e.IsEcho)
+        if (e.IsEcho && !BotLeft(e))
         {
             return ValueTask.CompletedTask;
         }
@@ -83,6 +83,12 @@ public sealed class ObservedRooms(MatrixClient matrix, Store store, ReconcileBac
         queue.Enqueue(room.Id);
         return ValueTask.CompletedTask;
     }
+
+    // Of our own changes, the bot leaving a room is the one the reconciler never makes: someone used its
+    // token. It is applied, so that the next reconcile sees the bot out and enters again.
+    private static bool BotLeft(MatrixEvent e) =>
+        e.Type == "m.room.member" && e.StateKey == e.Sender && e.Content.ValueKind == JsonValueKind.Object
+        && e.Content.TryGetProperty("membership", out var membership) && membership.ValueEquals("leave");
 
     // Someone who leaves (or declines) on their own is not invited again until OpenMeet changes their
     // membership; someone who comes back on their own is a member again.

@@ -119,6 +119,11 @@ public sealed partial class Reconciler(
             }
         }
 
+        if (room.ReplaceRequested && room.RoomId is { } replaced)
+        {
+            await ForgetRoomAsync(room, tenant, spaceRoomId, $"an admin asked for a new room instead of {replaced}", everyoneLeft: false, ct);
+        }
+
         if (room.RoomId is null)
         {
             if (room.Deleted)
@@ -137,13 +142,15 @@ public sealed partial class Reconciler(
         }
         catch (MatrixException e) when (e.Status is System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.NotFound && admin.Configured)
         {
-            if (await admin.RoomExistsAsync(room.RoomId!, ct))
+            if (!await admin.RoomExistsAsync(room.RoomId!, ct))
             {
-                throw; // the bot cannot read it: the failure is recorded with Synapse's reason and retried
+                await ForgetRoomAsync(room, tenant, spaceRoomId, $"{room.RoomId} was deleted on the server", everyoneLeft: true, ct);
+                throw new WaitingException($"a new room: {e.Message}");
             }
 
-            await ForgetDeletedRoomAsync(room, tenant, spaceRoomId, ct);
-            throw new WaitingException($"a new room: {e.Message}");
+            // The room is there but the bot is not in it (it left, or was removed from an older room).
+            await EnterAsync(room, ct);
+            current = await observed.GetAsync(room.RoomId!, ct);
         }
 
         var desired = desiredRooms.Build(room, tenant, spaceRoomId, current);
@@ -151,7 +158,7 @@ public sealed partial class Reconciler(
         IReadOnlyList<string> refused;
         try
         {
-            refused = await PlanExecution.ApplyAsync(plan.Actions, a => ApplyAsync(room.RoomId!, a, ct), a => observed.Applied(room.RoomId!, a));
+            refused = await PlanExecution.ApplyAsync(plan.Actions, a => ApplyAsync(room, a, ct), a => observed.Applied(room.RoomId!, a));
         }
         catch
         {
@@ -243,35 +250,71 @@ public sealed partial class Reconciler(
         return null;
     }
 
-    // The room was deleted or purged on the server: what it held is gone with it. The entity gets a new
-    // room, under the same alias, at the next turn; its alias is freed first if the deletion kept it.
-    private async Task ForgetDeletedRoomAsync(RoomDoc room, TenantDoc tenant, string? spaceRoomId, CancellationToken ct)
+    /// <summary>
+    /// An admin's fix for a room the bot can no longer enter: the entity gets a new room under the same
+    /// alias at its next turn. The old room, its people and its history stay where they are.
+    /// </summary>
+    public void ReplaceRoom(RoomDoc room)
     {
-        var gone = room.RoomId!;
+        store.ChangeRoom(room.Id, r => r.ReplaceRequested = true);
+        ReconcileAfresh(room);
+    }
+
+    // The entity gets a new room under the same alias: the old one was deleted or purged on the server
+    // (what it held is gone with it), or an admin asked for it. The alias is freed first if it still
+    // points at the old room.
+    private async Task ForgetRoomAsync(RoomDoc room, TenantDoc tenant, string? spaceRoomId, string why, bool everyoneLeft, CancellationToken ct)
+    {
+        var old = room.RoomId!;
         if (desiredRooms.Build(room, tenant, spaceRoomId, ObservedRoom.Empty("")).Alias is { } alias
-            && await matrix.ResolveAliasAsync(alias, ct) == gone)
+            && await matrix.ResolveAliasAsync(alias, ct) == old)
         {
             await matrix.DeleteAliasAsync(alias, ct);
         }
 
-        observed.Invalidate(gone);
-        // Synapse's deletion makes everyone leave as if by their own hand; nobody chose to.
-        foreach (var member in store.Members.Find(m => m.RoomKey == room.Id && m.OptedOut))
+        observed.Invalidate(old);
+        if (everyoneLeft)
         {
-            member.OptedOut = false;
-            store.Members.Update(member);
+            // Synapse's deletion makes everyone leave as if by their own hand; nobody chose to.
+            foreach (var member in store.Members.Find(m => m.RoomKey == room.Id && m.OptedOut))
+            {
+                member.OptedOut = false;
+                store.Members.Update(member);
+            }
         }
 
+        store.ChangeRoom(room.Id, r =>
+        {
+            r.RoomId = null;
+            r.ReplaceRequested = false;
+            r.Status = RoomStatus.Pending;
+            r.LastError = $"{why}; a new room is made";
+            r.UpdatedAt = DateTime.UtcNow;
+        });
         room.RoomId = null;
-        room.Status = RoomStatus.Pending;
-        room.LastError = $"{gone} was deleted on the server; a new room is made";
-        room.UpdatedAt = DateTime.UtcNow;
-        store.Rooms.Update(room);
-        audit.Record("reconciler", "re-create room", room.Id, "ok", $"{gone} no longer exists on the server");
-        LogRecreating(room.Id, gone);
+        room.ReplaceRequested = false;
+        audit.Record("reconciler", "re-create room", room.Id, "ok", why);
+        LogRecreating(room.Id, old, why);
         if (room.Kind is RoomKind.Event or RoomKind.Group)
         {
             backlog.Enqueue(Names.SpaceKey(room.TenantId));
+        }
+    }
+
+    // The bot joins a room it is not in. A room it cannot enter any more (private, and nobody invites it)
+    // is reported with the two ways out, and tried again with backoff: an invite from the room will do.
+    private async Task EnterAsync(RoomDoc room, CancellationToken ct)
+    {
+        try
+        {
+            await matrix.JoinAsync(room.RoomId!, ct);
+            observed.Invalidate(room.RoomId!);
+        }
+        catch (MatrixException e) when (e.Status is System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.NotFound)
+        {
+            throw new InvalidOperationException(
+                $"the bot cannot enter {room.RoomId} ({e.ErrCode} {e.Error}). To fix it, invite {matrix.BotUserId} from the room, "
+                + $"or give the bot the command 'recreate {room.Id}' for a new room under its alias (the old room keeps its people and history)", e);
         }
     }
 
@@ -291,8 +334,11 @@ public sealed partial class Reconciler(
         }
 
         room.RoomId = roomId;
-        room.UpdatedAt = DateTime.UtcNow;
-        store.Rooms.Update(room);
+        store.ChangeRoom(room.Id, r =>
+        {
+            r.RoomId = roomId;
+            r.UpdatedAt = DateTime.UtcNow;
+        });
         LogCreated(room.Id, roomId);
         if (room.Kind is RoomKind.Event or RoomKind.Group)
         {
@@ -300,13 +346,13 @@ public sealed partial class Reconciler(
         }
     }
 
-    private Task ApplyAsync(string roomId, RoomAction action, CancellationToken ct) => action switch
+    private Task ApplyAsync(RoomDoc room, RoomAction action, CancellationToken ct) => action switch
     {
-        SetState s => matrix.SetStateAsync(roomId, s.Type, s.StateKey, s.Content, ct),
-        Invite i => matrix.InviteAsync(roomId, i.UserId, ct),
-        ForceJoin j => admin.ForceJoinAsync(roomId, j.UserId, ct),
-        JoinBot => matrix.JoinAsync(roomId, ct),
-        Kick k => matrix.KickAsync(roomId, k.UserId, k.Reason, ct),
+        SetState s => matrix.SetStateAsync(room.RoomId!, s.Type, s.StateKey, s.Content, ct),
+        Invite i => matrix.InviteAsync(room.RoomId!, i.UserId, ct),
+        ForceJoin j => admin.ForceJoinAsync(room.RoomId!, j.UserId, ct),
+        JoinBot => EnterAsync(room, ct),
+        Kick k => matrix.KickAsync(room.RoomId!, k.UserId, k.Reason, ct),
         RemoveAlias a => matrix.DeleteAliasAsync(a.Alias, ct),
         _ => throw new InvalidOperationException($"no way to apply {action}"),
     };
@@ -410,27 +456,22 @@ public sealed partial class Reconciler(
         }
     }
 
-    private void Save(RoomDoc room, RoomStatus status, string? problem)
+    // Only the reconciler's own fields, on the latest copy: OpenMeet may have changed the room meanwhile.
+    private void Save(RoomDoc room, RoomStatus status, string? problem) => store.ChangeRoom(room.Id, r =>
     {
-        room.Status = status;
-        room.LastReconciledAt = DateTime.UtcNow;
-        room.LastError = problem;
-        store.Rooms.Update(room);
-    }
+        r.Status = status;
+        r.LastReconciledAt = DateTime.UtcNow;
+        r.LastError = problem;
+    });
 
-    private void RecordFailure(string key, string message)
+    private void RecordFailure(string key, string message) => store.ChangeRoom(key, r =>
     {
-        if (store.Rooms.FindById(key) is { } room)
-        {
-            room.LastError = message;
-            room.Status = RoomStatus.Failed;
+        r.LastError = message;
+        r.Status = RoomStatus.Failed;
+    });
 
-            store.Rooms.Update(room);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Room {RoomId} of {Key} no longer exists on the server; a new one is made")]
-    private partial void LogRecreating(string key, string roomId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Key} gets a new room instead of {RoomId}: {Why}")]
+    private partial void LogRecreating(string key, string roomId, string why);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created room {RoomId} for {Key}")]
     private partial void LogCreated(string key, string roomId);

@@ -20,6 +20,8 @@ public sealed class RoomDoc
     /// <summary>OpenMeet deleted the entity: the room is to be closed.</summary>
     public bool Deleted { get; set; }
     public string? RoomId { get; set; }
+    /// <summary>An admin asked for a new room (the bot cannot enter this one): made at the next turn.</summary>
+    public bool ReplaceRequested { get; set; }
     public RoomStatus Status { get; set; }
     public DateTime? LastReconciledAt { get; set; }
     public string? LastError { get; set; }

@@ -6,6 +6,8 @@ namespace OpenMeet.AppService.State;
 /// <summary>The collections of OpenMeet's desired state, with the indexes their queries use.</summary>
 public sealed class Store
 {
+    private readonly Lock roomWrites = new();
+
     public Store(LiteDatabase db)
     {
         LiteDbMapping.Prepare(db, typeof(TenantDoc), typeof(UserDoc), typeof(RoomDoc), typeof(MemberDoc), typeof(OverrideDoc), typeof(CrossTenantDoc));
@@ -31,4 +33,26 @@ public sealed class Store
     public ILiteCollection<MemberDoc> Members { get; }
     public ILiteCollection<OverrideDoc> Overrides { get; }
     public ILiteCollection<CrossTenantDoc> CrossTenant { get; }
+
+    /// <summary>
+    /// Reads a room, changes it and writes it back as one step. OpenMeet's wish (the internal API) and
+    /// the reconciler's outcome are two writers of one document: each changes only its own fields on
+    /// the latest copy, so neither undoes the other (a reconcile that took a while must not write back
+    /// the name it started with). <paramref name="create"/> makes the document when there is none;
+    /// without it a missing room stays missing and the answer is null.
+    /// </summary>
+    public RoomDoc? ChangeRoom(string key, Action<RoomDoc> change, Func<RoomDoc>? create = null)
+    {
+        lock (roomWrites)
+        {
+            if ((Rooms.FindById(key) ?? create?.Invoke()) is not { } room)
+            {
+                return null;
+            }
+
+            change(room);
+            Rooms.Upsert(room);
+            return room;
+        }
+    }
 }

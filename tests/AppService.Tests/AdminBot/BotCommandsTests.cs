@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using OpenMeet.AppService.AdminBot;
+using OpenMeet.AppService.State;
 
 namespace OpenMeet.AppService.Tests.AdminBot;
 
@@ -53,13 +54,32 @@ public sealed class BotCommandsTests : IAsyncLifetime
     public async Task HelpListsEveryCommandAndExplainsOne()
     {
         var list = await RunAsync("help");
-        foreach (var name in new[] { "help", "status", "tenants", "rooms", "room", "reconcile", "whois", "handle", "revoke", "audit", "crosstenant" })
+        foreach (var name in new[] { "help", "status", "tenants", "rooms", "room", "reconcile", "recreate", "whois", "handle", "revoke", "audit", "crosstenant" })
         {
             list.Text.Should().Contain(name);
         }
 
         list.Html.Should().Contain("<table>");
         (await RunAsync("help reconcile")).Text.Should().Be("reconcile <room|tenant|all> [--dry-run]\nshow the plan, then run it (all asks first)");
+    }
+
+    [Fact]
+    public async Task RecreateAsksFirstThenLeavesTheNewRoomToTheReconciler()
+    {
+        var api = service.Private(TestService.InternalToken);
+        await api.PutAsync("/internal/tenants/t1", Json.Body("""{"name":"One"}"""));
+        await api.PutAsync("/internal/tenants/t1/groups/club", Json.Body("""{"name":"Club","visibility":"private"}"""));
+        (await RunAsync("recreate t1/group/club")).Text.Should().Be("t1/group/club has no Matrix room yet: nothing to replace.");
+        var store = service.Services.GetRequiredService<Store>();
+        store.ChangeRoom("t1/group/club", r => (r.RoomId, r.Status, r.LastError) = ("!old:test.example.org", RoomStatus.Failed, "the bot cannot enter !old"));
+
+        var question = await RunAsync("recreate #openmeet_t1.group.club:test.example.org");
+        question.Text.Should().Contain("instead of !old:test.example.org? It is failing: the bot cannot enter !old").And.Contain("React with ✅");
+        store.Rooms.FindById("t1/group/club")!.ReplaceRequested.Should().BeFalse("nothing happens before the confirmation");
+
+        (await question.OnConfirm!(CancellationToken.None)).Text.Should().StartWith("t1/group/club gets a new room under its alias");
+        store.Rooms.FindById("t1/group/club")!.ReplaceRequested.Should().BeTrue("the reconciler makes it (here it waits for the tenant's space)");
+        (await RunAsync("audit 3")).Text.Should().Contain("recreate").And.Contain("instead of !old:test.example.org");
     }
 
     [Fact]
