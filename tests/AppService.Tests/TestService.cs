@@ -19,14 +19,14 @@ public sealed class TestService : IAsyncDisposable
 
     private WebApplication? app;
 
-    public TestService(string? extraYaml = null)
+    public TestService(string? extraYaml = null, string homeserverUrl = "http://127.0.0.1:9")
     {
         Directory.CreateDirectory(Folder);
         (PrivatePort, PublicPort) = TwoFreePorts();
         ConfigPath = Path.Combine(Folder, "config.yaml");
         File.WriteAllText(ConfigPath, $$"""
             homeserver:
-              url: http://127.0.0.1:9
+              url: {{homeserverUrl}}
               server_name: test.example.org
             appservice:
               id: openmeet

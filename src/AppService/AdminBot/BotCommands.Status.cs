@@ -6,17 +6,26 @@ namespace OpenMeet.AppService.AdminBot;
 
 public sealed partial class BotCommands
 {
+    private static readonly TimeSpan StatusPingTimeout = TimeSpan.FromSeconds(5);
+
     private async Task<Reply> ShowStatus(CommandLine line, string admin, CancellationToken ct)
     {
         string synapse;
+        using var ping = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        ping.CancelAfter(StatusPingTimeout);
         try
         {
-            var ms = await matrix.PingAsync($"status-{Guid.NewGuid():N}", ct);
+            var ms = await matrix.PingAsync($"status-{Guid.NewGuid():N}", ping.Token);
             synapse = $"reachable, it pinged us back in {ms} ms";
         }
         catch (Exception e) when (e is Matrix.MatrixException or HttpRequestException)
         {
             synapse = $"NOT reachable: {e.Message}";
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // A hung Synapse: say so now rather than wait out the client's timeout.
+            synapse = $"NOT reachable: no answer to a ping within {StatusPingTimeout.TotalSeconds:0} s";
         }
 
         var last = push.LastTxnId is null ? "none since start" : $"{push.LastTxnId} at {push.LastTxnAt:u}";

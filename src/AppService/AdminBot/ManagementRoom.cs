@@ -257,6 +257,6 @@ public sealed partial class ManagementRoom(
     [LoggerMessage(Level = LogLevel.Information, Message = "Command from {Sender}: {Command} ({Ok})")]
     private partial void LogCommand(string sender, string command, bool ok);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Answering {EventId} in the management room failed")]
-    private partial void LogCommandFailed(Exception exception, string eventId);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Answering {MatrixEventId} in the management room failed")]
+    private partial void LogCommandFailed(Exception exception, string matrixEventId);
 }

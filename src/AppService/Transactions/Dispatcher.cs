@@ -144,11 +144,11 @@ public sealed partial class Dispatcher(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Dispatched transaction {TxnId}: {Events} events, {Echoes} echoes")]
     private partial void LogDispatched(string txnId, int events, int echoes);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Consumer} failed on event {EventId} in {RoomId}")]
-    private partial void LogConsumerFailed(Exception exception, string consumer, string? eventId, string? roomId);
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Consumer} failed on event {MatrixEventId} in {RoomId}")]
+    private partial void LogConsumerFailed(Exception exception, string consumer, string? matrixEventId, string? roomId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Quarantined event #{Index} ({EventId} in {RoomId}) of transaction {TxnId}: {Problem}")]
-    private partial void LogQuarantined(string txnId, int index, string? eventId, string? roomId, string problem);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Quarantined event #{Index} ({MatrixEventId} in {RoomId}) of transaction {TxnId}: {Problem}")]
+    private partial void LogQuarantined(string txnId, int index, string? matrixEventId, string? roomId, string problem);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not keep event #{Index} of transaction {TxnId} in the quarantine; it stays in the log until dispatched")]
     private partial void LogQuarantineFailed(Exception exception, string txnId, int index);
