@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace OpenMeet.AppService.Tests;
 
@@ -161,5 +162,23 @@ public sealed class InternalApiTests : IAsyncLifetime
         shown.GetProperty("revocation").ValueKind.Should().Be(System.Text.Json.JsonValueKind.Object);
         await ShouldFailAsync(await Api.DeleteAsync("/internal/tenants/t1/users/nobody"), HttpStatusCode.NotFound, "unknown_user");
         await ShouldFailAsync(await Api.GetAsync("/internal/tenants/t1/users/nobody"), HttpStatusCode.NotFound, "unknown_user");
+    }
+
+    [Fact]
+    public async Task UpdateOfARevokedPersonKeepsTheRevocationUntilItIsLiftedInSoManyWords()
+    {
+        (await Api.PutAsJsonAsync("/internal/tenants/t1", new { name = "T1" })).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await Api.PutAsJsonAsync("/internal/tenants/t1/users/dora", new { name = "Dora" })).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await Api.DeleteAsync("/internal/tenants/t1/users/dora")).StatusCode.Should().Be(HttpStatusCode.Accepted);
+
+        var updated = await Api.PutAsJsonAsync("/internal/tenants/t1/users/dora", new { name = "Dora D." });
+        (await updated.ReadAsync()).GetProperty("revoked").GetBoolean().Should().BeTrue("a profile update is not a pardon");
+        await ShouldFailAsync(await Api.PutAsJsonAsync("/internal/tenants/t1/users/dora", new { name = "Dora", revoked = true }),
+            HttpStatusCode.BadRequest, "invalid_request");
+
+        var lifted = await Api.PutAsJsonAsync("/internal/tenants/t1/users/dora", new { name = "Dora", revoked = false });
+        (await lifted.ReadAsync()).GetProperty("revoked").GetBoolean().Should().BeFalse();
+        var audit = service.Services.GetRequiredService<OpenMeet.AppService.Audit.AuditLog>();
+        audit.Latest(5).Should().Contain(e => e.Action == "lift revocation" && e.Detail == "t1/dora");
     }
 }

@@ -226,6 +226,34 @@ public sealed class ReconcilerEndToEndTests(LiveStackFixture stack)
         (await om.StateAsync(room.GetProperty("roomId").GetString()!))[("m.room.name", "")].GetProperty("name").GetString().Should().Be("Relay 10");
     }
 
+    // OpenMeet revokes someone while their account is still being made: the provisioning that was under
+    // way must not write the person back as not revoked.
+    [Fact]
+    public async Task RevocationDuringProvisioningIsCarriedOut()
+    {
+        var tenant = $"e2e{OpenMeet.Run}early{Guid.NewGuid().ToString("N")[..4]}";
+        await om.PutAsync($"tenants/{tenant}", new { name = "Early revocation" });
+        for (var i = 0; i < 5; i++)
+        {
+            await om.PutAsync($"tenants/{tenant}/users/p{i}", new { name = $"Person {i}", handle = $"{tenant}.p{i}" });
+            await Task.Delay(30 * i);
+            await om.DeleteAsync($"tenants/{tenant}/users/p{i}");
+        }
+
+        var admin = stack.Synapse(stack["ADMIN_ACCESS_TOKEN"]);
+        for (var i = 0; i < 5; i++)
+        {
+            await Matrix.EventuallyAsync(async () =>
+                (await om.Api.GetJsonAsync($"internal/tenants/{tenant}/users/p{i}")).GetProperty("revocation").GetProperty("done").GetBoolean() ? "done" : null,
+                $"the revocation of p{i} done", seconds: 60);
+            var account = await admin.GetAsync($"_synapse/admin/v2/users/{Uri.EscapeDataString(om.UserId($"{tenant}.p{i}"))}");
+            if (account.IsSuccessStatusCode)
+            {
+                (await account.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("locked").GetBoolean().Should().BeTrue($"p{i}'s account exists, so it is locked");
+            }
+        }
+    }
+
     [Fact]
     public async Task PersonOfAnotherTenantNeverGetsIntoARoomOfThisTenant()
     {

@@ -103,11 +103,7 @@ public sealed class HandleClaims
         try
         {
             handles.Insert(new HandleDoc { Id = handle, UserKey = userKey, ActiveKey = userKey, State = HandleState.Claimed, At = DateTime.UtcNow });
-            if (store.Users.FindById(userKey) is { } user)
-            {
-                user.Handle = handle;
-                store.Users.Update(user);
-            }
+            store.ChangeUser(userKey, u => u.Handle = handle);
 
             db.Commit();
         }

@@ -4,7 +4,8 @@ public sealed record TenantBody(string? Name, string? Domain);
 
 public sealed record TenantReply(string TenantId, string Name, string? Domain);
 
-public sealed record UserBody(string? Name, string? Email, string? Handle, string? Password);
+/// <summary><c>revoked: false</c> lifts a revocation (audited); without it a revoked person stays revoked.</summary>
+public sealed record UserBody(string? Name, string? Email, string? Handle, string? Password, bool? Revoked = null);
 
 public sealed record UserReply(string TenantId, string UserSlug, string Name, string? Handle, string? UserId, bool Revoked, RevocationSteps? Revocation);
 

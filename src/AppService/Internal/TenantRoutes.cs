@@ -42,7 +42,7 @@ public static class TenantRoutes
     }
 
     private static async Task<IResult> PutUser(string tenantId, string userSlug, HttpRequest request, Store store, ReconcileBacklog backlog,
-        HandleClaims claims, AppConfig config, CancellationToken ct)
+        HandleClaims claims, AppConfig config, AuditLog audit, CancellationToken ct)
     {
         if (store.Tenants.FindById(tenantId) is null)
         {
@@ -66,6 +66,11 @@ public static class TenantRoutes
             return JsonBody.Invalid("password", "at least 8 characters");
         }
 
+        if (body.Revoked is true)
+        {
+            return JsonBody.Invalid("revoked", "only false, to lift a revocation; DELETE the user to revoke");
+        }
+
         // The handle first: if it cannot be had, nothing else of the request is written either.
         var key = Names.UserKey(tenantId, userSlug);
         if (body.Handle is not null)
@@ -82,18 +87,24 @@ public static class TenantRoutes
             }
         }
 
-        var user = store.Users.FindById(key) ?? new UserDoc { Id = key, TenantId = tenantId, Slug = userSlug };
-        user.Name = name;
-        user.Email = body.Email;
-        user.Revoked = false;
-        user.Handle ??= claims.ActiveHandleOf(key);
-        if (body.Password is not null)
+        var handle = claims.ActiveHandleOf(key);
+        var passwordHash = body.Password is null ? null : SignIn.Passwords.Hash(body.Password);
+        var lifted = false;
+        var user = store.ChangeUser(key, u =>
         {
-            user.PasswordHash = SignIn.Passwords.Hash(body.Password);
+            u.Name = name;
+            u.Email = body.Email;
+            u.Handle ??= handle;
+            u.PasswordHash = passwordHash ?? u.PasswordHash;
+            // A revocation is lifted only when asked for in so many words, never by an update of the profile.
+            lifted = body.Revoked is false && u.Revoked;
+            u.Revoked &= !lifted;
+            u.UpdatedAt = DateTime.UtcNow;
+        }, () => new UserDoc { Id = key, TenantId = tenantId, Slug = userSlug })!;
+        if (lifted)
+        {
+            audit.Record("internal-api", "lift revocation", user.UserId ?? key, "ok", key);
         }
-
-        user.UpdatedAt = DateTime.UtcNow;
-        store.Users.Upsert(user);
         backlog.EnqueueSoon(Reconciler.UserKeyPrefix + key);
         return TypedResults.Json(Reply(user), AppJsonContext.Default.UserReply);
     }

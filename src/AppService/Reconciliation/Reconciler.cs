@@ -365,7 +365,7 @@ public sealed partial class Reconciler(
             await admin.PutUserAsync(userId, new() { ["locked"] = true }, ct);
             await admin.LogoutEverywhereAsync(userId, ct);
             user.Locked = true;
-            store.Users.Update(user);
+            store.ChangeUser(user.Id, u => u.Locked = true);
             audit.Record("internal-api", "revoke", userId, "ok", "locked, all devices logged out");
         }
 
@@ -377,7 +377,7 @@ public sealed partial class Reconciler(
             }
 
             user.SessionsEnded = true;
-            store.Users.Update(user);
+            store.ChangeUser(user.Id, u => u.SessionsEnded = true);
         }
     }
 
@@ -436,10 +436,13 @@ public sealed partial class Reconciler(
         }
 
         var isNew = user.UserId is null;
-        user.UserId = userId;
-        user.ProvisionedName = user.Name;
-        user.Locked = false;
-        store.Users.Update(user);
+        var provisionedName = user.Name;
+        store.ChangeUser(user.Id, u =>
+        {
+            u.UserId = userId;
+            u.ProvisionedName = provisionedName;
+            u.Locked = false;
+        });
         LogProvisioned(userKey, userId);
         if (isNew)
         {

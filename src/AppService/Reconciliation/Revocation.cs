@@ -14,15 +14,16 @@ public sealed class Revocation(Store store, ReconcileBacklog backlog, AuditLog a
 {
     public UserDoc? Revoke(string userKey, string actor)
     {
-        if (store.Users.FindById(userKey) is not { } user)
+        if (store.ChangeUser(userKey, u =>
+            {
+                u.Revoked = true;
+                u.SessionsEnded = false;
+                u.UpdatedAt = DateTime.UtcNow;
+            }) is not { } user)
         {
             return null;
         }
 
-        user.Revoked = true;
-        user.SessionsEnded = false;
-        user.UpdatedAt = DateTime.UtcNow;
-        store.Users.Update(user);
         audit.Record(actor, "revoke", user.UserId ?? user.Id, "ok", user.Id);
         backlog.Enqueue(Reconciler.UserKeyPrefix + user.Id);
         backlog.Enqueue(Names.SpaceKey(user.TenantId));

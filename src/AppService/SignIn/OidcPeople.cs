@@ -69,12 +69,17 @@ public sealed class OidcPeople(
         }
 
         var key = Names.UserKey(tenant!, slug);
-        var user = store.Users.FindById(key) ?? new UserDoc { Id = key, TenantId = tenant!, Slug = slug, UpdatedAt = DateTime.UtcNow };
-        user.Name = token.TryGetPayloadValue<string>("name", out var name) && name.Length > 0 ? name : user.Name.Length > 0 ? user.Name : slug;
-        user.Email = token.TryGetPayloadValue<string>("email", out var email) ? email : user.Email;
-        user.EmailVerified = token.TryGetPayloadValue<bool>("email_verified", out var verified) && verified;
-        user.Handle ??= claims.ActiveHandleOf(key);
-        store.Users.Upsert(user);
+        var named = token.TryGetPayloadValue<string>("name", out var name) && name.Length > 0 ? name : null;
+        var mailed = token.TryGetPayloadValue<string>("email", out var email) ? email : null;
+        var verified = token.TryGetPayloadValue<bool>("email_verified", out var v) && v;
+        var handle = claims.ActiveHandleOf(key);
+        var user = store.ChangeUser(key, u =>
+        {
+            u.Name = named ?? (u.Name.Length > 0 ? u.Name : slug);
+            u.Email = mailed ?? u.Email;
+            u.EmailVerified = verified;
+            u.Handle ??= handle;
+        }, () => new UserDoc { Id = key, TenantId = tenant!, Slug = slug, UpdatedAt = DateTime.UtcNow })!;
         backlog.Enqueue(Reconciler.UserKeyPrefix + key);
         return (Person(user), null);
     }

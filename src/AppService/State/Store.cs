@@ -6,7 +6,7 @@ namespace OpenMeet.AppService.State;
 /// <summary>The collections of OpenMeet's desired state, with the indexes their queries use.</summary>
 public sealed class Store
 {
-    private readonly Lock roomWrites = new();
+    private readonly Lock writes = new();
 
     public Store(LiteDatabase db)
     {
@@ -41,18 +41,24 @@ public sealed class Store
     /// the name it started with). <paramref name="create"/> makes the document when there is none;
     /// without it a missing room stays missing and the answer is null.
     /// </summary>
-    public RoomDoc? ChangeRoom(string key, Action<RoomDoc> change, Func<RoomDoc>? create = null)
+    public RoomDoc? ChangeRoom(string key, Action<RoomDoc> change, Func<RoomDoc>? create = null) => Change(Rooms, key, change, create);
+
+    /// <summary>The same for a person: a revocation made while their account is being provisioned stays made.</summary>
+    public UserDoc? ChangeUser(string key, Action<UserDoc> change, Func<UserDoc>? create = null) => Change(Users, key, change, create);
+
+    private T? Change<T>(ILiteCollection<T> collection, string key, Action<T> change, Func<T>? create)
+        where T : class
     {
-        lock (roomWrites)
+        lock (writes)
         {
-            if ((Rooms.FindById(key) ?? create?.Invoke()) is not { } room)
+            if ((collection.FindById(key) ?? create?.Invoke()) is not { } document)
             {
                 return null;
             }
 
-            change(room);
-            Rooms.Upsert(room);
-            return room;
+            change(document);
+            collection.Upsert(document);
+            return document;
         }
     }
 }
