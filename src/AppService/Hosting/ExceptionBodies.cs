@@ -1,44 +1,38 @@
-using Microsoft.AspNetCore.Diagnostics;
 using OpenMeet.AppService.Storage;
 
 namespace OpenMeet.AppService.Hosting;
 
 /// <summary>
-/// Where an exception that escaped its endpoint becomes an answer. A database that cannot be written is
-/// a 503 with <c>Retry-After</c> in each API's error shape (a page under /oidc, from the error bodies); the
-/// service reopens the database by itself. Anything else stays a bare 500.
+/// Where a database that cannot be written becomes an answer, whichever endpoint met it: 503 with
+/// <c>Retry-After</c> in each API's error shape (a page under /oidc, from the error bodies). The engine has
+/// logged the failure and reopens the database by itself. Other exceptions pass on untouched.
 /// </summary>
 public static class ExceptionBodies
 {
-    public const string RetryAfterSeconds = "5";
+    private const string RetryAfterSeconds = "5";
+    private const string Message = "The database cannot be written just now (is the disk full?); try again later.";
 
     public static IApplicationBuilder UseExceptionBodies(this IApplicationBuilder app) =>
-        app.UseExceptionHandler(new ExceptionHandlerOptions
+        app.Use(async (http, next) =>
         {
-            ExceptionHandler = AnswerAsync,
-            StatusCodeSelector = e => e is StorageFaultException ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
-
-            // The engine logs the failure once, without a stack trace; a line a request would say nothing new.
-            SuppressDiagnosticsCallback = c => c.Exception is StorageFaultException,
+            try
+            {
+                await next(http);
+            }
+            catch (StorageFaultException) when (!http.Response.HasStarted)
+            {
+                http.Response.Clear();
+                http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                http.Response.Headers.RetryAfter = RetryAfterSeconds;
+                var path = http.Request.Path;
+                var body = path.StartsWithSegments("/_matrix", StringComparison.Ordinal) ? Errors.Matrix(503, "M_UNKNOWN", Message)
+                    : path.StartsWithSegments("/internal", StringComparison.Ordinal) || path.StartsWithSegments("/api", StringComparison.Ordinal)
+                        ? Errors.Api(503, "database_unavailable", Message)
+                    : null;
+                if (body is not null)
+                {
+                    await body.ExecuteAsync(http);
+                }
+            }
         });
-
-    private static async Task AnswerAsync(HttpContext http)
-    {
-        if (http.Features.Get<IExceptionHandlerFeature>()?.Error is not StorageFaultException)
-        {
-            return;
-        }
-
-        http.Response.Headers.RetryAfter = RetryAfterSeconds;
-        const string Message = "The database cannot be written just now (is the disk full?); try again later.";
-        var path = http.Request.Path;
-        IResult? body = path.StartsWithSegments("/_matrix", StringComparison.Ordinal) ? Errors.Matrix(503, "M_UNKNOWN", Message)
-            : path.StartsWithSegments("/internal", StringComparison.Ordinal) || path.StartsWithSegments("/api", StringComparison.Ordinal)
-                ? Errors.Api(503, "database_unavailable", Message)
-            : null;
-        if (body is not null)
-        {
-            await body.ExecuteAsync(http);
-        }
-    }
 }
