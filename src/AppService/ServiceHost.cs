@@ -38,6 +38,7 @@ public static class ServiceHost
         var app = builder.Build();
         app.UseErrorBodies();
         app.UseRequestLogging();
+        app.UseExceptionBodies();
         app.UseListenerResources(config);
         app.UseAuthentication();
         app.UseAuthorization();

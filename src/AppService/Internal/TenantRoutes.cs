@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using LiteDB;
 using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Audit;
 using OpenMeet.AppService.Handles;
@@ -20,7 +21,7 @@ public static class TenantRoutes
         return api;
     }
 
-    private static async Task<IResult> PutTenant(string tenantId, HttpRequest request, Store store, ReconcileBacklog backlog)
+    private static async Task<IResult> PutTenant(string tenantId, HttpRequest request, Store store, LiteDatabase db, ReconcileBacklog backlog)
     {
         var (body, name, error) = await ReadNamedAsync(request, "tenantId", tenantId, AppJsonContext.Default.TenantBody, b => b.Name,
             "required, the tenant's name");
@@ -29,12 +30,24 @@ public static class TenantRoutes
             return error;
         }
 
+        // The tenant and its space together or not at all: a write refused halfway leaves neither.
         var now = DateTime.UtcNow;
-        store.Tenants.Upsert(new TenantDoc { Id = tenantId, Name = name, Domain = body!.Domain, UpdatedAt = now });
         var spaceKey = Names.SpaceKey(tenantId);
-        if (store.Rooms.FindById(spaceKey) is null)
+        db.BeginTrans();
+        try
         {
-            store.ChangeRoom(spaceKey, _ => { }, () => new RoomDoc { Id = spaceKey, TenantId = tenantId, Kind = RoomKind.Space, UpdatedAt = now });
+            store.Tenants.Upsert(new TenantDoc { Id = tenantId, Name = name, Domain = body!.Domain, UpdatedAt = now });
+            if (store.Rooms.FindById(spaceKey) is null)
+            {
+                store.ChangeRoom(spaceKey, _ => { }, () => new RoomDoc { Id = spaceKey, TenantId = tenantId, Kind = RoomKind.Space, UpdatedAt = now });
+            }
+
+            db.Commit();
+        }
+        catch
+        {
+            db.Rollback();
+            throw;
         }
 
         backlog.EnqueueSoon(spaceKey);

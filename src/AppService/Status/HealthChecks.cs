@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Matrix;
+using OpenMeet.AppService.Storage;
 using OpenMeet.AppService.Transactions;
 
 namespace OpenMeet.AppService.Status;
@@ -64,7 +65,7 @@ public static class HealthChecks
                 db.GetCollection("health").Upsert(new BsonDocument { ["_id"] = "probe", ["at"] = DateTime.UtcNow });
                 return Task.FromResult(HealthCheckResult.Healthy("writable"));
             }
-            catch (Exception e) when (e is LiteException or IOException or ObjectDisposedException)
+            catch (Exception e) when (e is StorageFaultException or LiteException or ObjectDisposedException)
             {
                 return Task.FromResult(HealthCheckResult.Unhealthy($"cannot write: {e.Message}"));
             }

@@ -7,9 +7,7 @@ namespace OpenMeet.AppService.Storage;
 /// </summary>
 public sealed class Durability(string databasePath, bool enabled)
 {
-    private readonly string logPath = Path.Combine(
-        Path.GetDirectoryName(databasePath)!,
-        Path.GetFileNameWithoutExtension(databasePath) + "-log" + Path.GetExtension(databasePath));
+    private readonly string logPath = RecoveringEngine.LogPath(databasePath);
 
     public void Flush()
     {
@@ -19,8 +17,16 @@ public sealed class Durability(string databasePath, bool enabled)
         }
 
         // fsync works on the file, not on the descriptor that wrote it, so our own handle will do.
-        using var stream = new FileStream(File.Exists(logPath) ? logPath : databasePath, FileMode.Open,
-            FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
-        stream.Flush(flushToDisk: true);
+        try
+        {
+            using var stream = new FileStream(File.Exists(logPath) ? logPath : databasePath, FileMode.Open,
+                FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
+            stream.Flush(flushToDisk: true);
+        }
+        catch (IOException e)
+        {
+            // What was to be promised is not on the disk: the caller must not acknowledge it.
+            throw new StorageFaultException(e);
+        }
     }
 }

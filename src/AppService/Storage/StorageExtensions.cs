@@ -5,16 +5,19 @@ namespace OpenMeet.AppService.Storage;
 
 public static class StorageExtensions
 {
-    /// <summary>The one LiteDatabase of the process; features take their collections from it.</summary>
+    /// <summary>
+    /// The one LiteDatabase of the process; features take their collections from it. Its engine reopens the
+    /// files after a failure (a full disk), so the database and those collections outlive it.
+    /// </summary>
     public static IServiceCollection AddStorage(this IServiceCollection services, AppConfig config)
     {
         var path = config.DatabasePath;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        services.AddSingleton(_ =>
+        services.AddSingleton(sp =>
         {
             try
             {
-                return new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
+                return new LiteDatabase(new RecoveringEngine(path, sp.GetRequiredService<ILogger<RecoveringEngine>>()));
             }
             catch (Exception e) when (e is LiteException or IOException or UnauthorizedAccessException or InvalidCastException)
             {

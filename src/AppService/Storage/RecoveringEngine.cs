@@ -1,0 +1,216 @@
+using LiteDB;
+using LiteDB.Engine;
+
+namespace OpenMeet.AppService.Storage;
+
+/// <summary>
+/// The engine under the process's one <see cref="LiteDatabase"/>. When a write fails with an I/O error (a full
+/// disk), LiteDB 5 closes its engine for good (<c>EngineState.Handle</c> calls <c>LiteEngine.Close(ex)</c>) and
+/// every later call throws that error again. Here the failed engine is retired instead and the next call opens
+/// a fresh one on the same files, which replays the committed transactions of the log: nothing acknowledged
+/// is lost, and the database, its mapper and the collections the features hold keep working. Every such
+/// failure reaches the caller as a <see cref="StorageFaultException"/>.
+/// </summary>
+public sealed partial class RecoveringEngine : ILiteEngine
+{
+    private const int PageSize = 8192;
+    private readonly string path;
+    private readonly ILogger logger;
+    private readonly Lock gate = new();
+
+    // LiteDB binds an explicit transaction to its thread and to its engine: until it ends, that thread's
+    // calls go to that engine, and fail if it was retired rather than land, one by one, on the next.
+    private readonly ThreadLocal<LiteEngine?> transaction = new();
+    private LiteEngine? current;
+    private bool disposed;
+
+    public RecoveringEngine(string path, ILogger<RecoveringEngine> logger)
+    {
+        this.path = path;
+        this.logger = logger;
+        current = Open();
+    }
+
+    /// <summary>LiteDB's write-ahead log beside <paramref name="databasePath"/>: <c>name-log.ext</c>.</summary>
+    public static string LogPath(string databasePath) => Path.Combine(
+        Path.GetDirectoryName(databasePath)!,
+        Path.GetFileNameWithoutExtension(databasePath) + "-log" + Path.GetExtension(databasePath));
+
+    // What LiteDB throws when the disk fails, or when its engine was closed under a concurrent call.
+    internal static bool IsFault(Exception e) =>
+        e is IOException or ObjectDisposedException or LiteException { ErrorCode: LiteException.ENGINE_DISPOSED };
+
+    public bool BeginTrans()
+    {
+        var engine = Engine();
+        var began = Run(engine, e => e.BeginTrans());
+        transaction.Value = engine;
+        return began;
+    }
+
+    public bool Commit() => Ending(e => e.Commit());
+
+    public bool Rollback() => Ending(e => e.Rollback());
+
+    public IBsonDataReader Query(string collection, Query query)
+    {
+        var engine = Engine();
+        return new FaultAwareReader(Run(engine, e => e.Query(collection, query)), e => Retire(engine, e));
+    }
+
+    public int Insert(string collection, IEnumerable<BsonDocument> docs, BsonAutoId autoId) => Run(e => e.Insert(collection, docs, autoId));
+
+    public int Update(string collection, IEnumerable<BsonDocument> docs) => Run(e => e.Update(collection, docs));
+
+    public int UpdateMany(string collection, BsonExpression transform, BsonExpression predicate) => Run(e => e.UpdateMany(collection, transform, predicate));
+
+    public int Upsert(string collection, IEnumerable<BsonDocument> docs, BsonAutoId autoId) => Run(e => e.Upsert(collection, docs, autoId));
+
+    public int Delete(string collection, IEnumerable<BsonValue> ids) => Run(e => e.Delete(collection, ids));
+
+    public int DeleteMany(string collection, BsonExpression predicate) => Run(e => e.DeleteMany(collection, predicate));
+
+    public bool DropCollection(string name) => Run(e => e.DropCollection(name));
+
+    public bool RenameCollection(string name, string newName) => Run(e => e.RenameCollection(name, newName));
+
+    public bool EnsureIndex(string collection, string name, BsonExpression expression, bool unique) => Run(e => e.EnsureIndex(collection, name, expression, unique));
+
+    public bool DropIndex(string collection, string name) => Run(e => e.DropIndex(collection, name));
+
+    public BsonValue Pragma(string name) => Run(e => e.Pragma(name));
+
+    public bool Pragma(string name, BsonValue value) => Run(e => e.Pragma(name, value));
+
+    public int Checkpoint() => Run(e => e.Checkpoint());
+
+    public long Rebuild(RebuildOptions options) => Run(e => e.Rebuild(options));
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            disposed = true;
+            current?.Dispose();
+            current = null;
+        }
+
+        transaction.Dispose();
+    }
+
+    private T Run<T>(Func<LiteEngine, T> call) => Run(Engine(), call);
+
+    private T Run<T>(LiteEngine engine, Func<LiteEngine, T> call)
+    {
+        try
+        {
+            return call(engine);
+        }
+        catch (Exception e) when (IsFault(e))
+        {
+            throw Retire(engine, e);
+        }
+    }
+
+    private T Ending<T>(Func<LiteEngine, T> call)
+    {
+        try
+        {
+            return Run(call);
+        }
+        finally
+        {
+            transaction.Value = null;
+        }
+    }
+
+    private LiteEngine Engine()
+    {
+        if (transaction.Value is { } pinned)
+        {
+            return pinned;
+        }
+
+        if (Volatile.Read(ref current) is { } engine)
+        {
+            return engine;
+        }
+
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (current is null)
+            {
+                try
+                {
+                    current = Open();
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteException)
+                {
+                    throw new StorageFaultException(e);
+                }
+
+                LogReopened();
+            }
+
+            return current;
+        }
+    }
+
+    /// <summary>
+    /// Takes the failed engine out of use; the first caller to see its failure closes it. That happens under
+    /// the gate, so no fresh engine opens the files while the old one still has them.
+    /// </summary>
+    private StorageFaultException Retire(LiteEngine engine, Exception e)
+    {
+        if (transaction.Value == engine)
+        {
+            transaction.Value = null;
+        }
+
+        lock (gate)
+        {
+            if (current == engine)
+            {
+                current = null;
+                LogRetired(e.Message);
+
+                // LiteDB has usually closed it already; after a failed explicit commit it has not, and its memory
+                // no longer matches the files. Closing writes only what the log holds as committed.
+                engine.Dispose();
+            }
+        }
+
+        return new StorageFaultException(e);
+    }
+
+    private LiteEngine Open()
+    {
+        TrimTornPage();
+        return new LiteEngine(new EngineSettings { Filename = path });
+    }
+
+    /// <summary>
+    /// A write that ran out of space can leave part of a page at the end of the log. That page belongs to a
+    /// transaction that never committed, but LiteDB reads the log in whole pages and refuses to open it.
+    /// </summary>
+    private void TrimTornPage()
+    {
+        var log = new FileInfo(LogPath(path));
+        if (log.Exists && log.Length % PageSize is var torn and not 0)
+        {
+            using var stream = new FileStream(log.FullName, FileMode.Open, FileAccess.Write, FileShare.None);
+            stream.SetLength(log.Length - torn);
+            LogTrimmed(torn, log.FullName);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database failed ({Error}); it is closed, and opened again on the next call")]
+    private partial void LogRetired(string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The database is open again after a failure")]
+    private partial void LogReopened();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cut {Bytes} bytes of a page that was never written whole off the end of {LogFile}")]
+    private partial void LogTrimmed(long bytes, string logFile);
+}
