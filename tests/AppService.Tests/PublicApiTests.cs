@@ -57,6 +57,17 @@ public sealed class PublicApiTests : IAsyncLifetime
         (await BodyAsync(response)).GetProperty("message").GetString().Should().Be(message);
     }
 
+    // A regex's '$' matches before a final newline: "t1\n" passed as a tenant id.
+    [Fact]
+    public async Task IdsEndingInANewlineAreRefused()
+    {
+        (await As("john\n").GetAsync("/api/handles/check?handle=john.doe")).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await As("john", tenant: "t1\n").GetAsync("/api/handles/check?handle=john.doe")).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        var api = service.Private(TestService.InternalToken);
+        (await api.PutAsync("/internal/tenants/t1%0A", Json.Body("""{"name":"T"}"""))).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await api.PutAsync("/internal/tenants/t1/users/bob%0A", Json.Body("""{"name":"Bob"}"""))).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+    }
+
     [Fact]
     public async Task CheckAnswersWithReasonAndSuggestions()
     {

@@ -297,15 +297,15 @@ public static partial class ConfigValidator
         }
     }
 
-    [GeneratedRegex(@"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")]
+    [GeneratedRegex(@"^[A-Za-z0-9.\-]+(:\d{1,5})?\z|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?\z")]
     private static partial Regex ServerName();
 
-    [GeneratedRegex(@"^[A-Za-z0-9._\-]+$")]
+    [GeneratedRegex(@"^[A-Za-z0-9._\-]+\z")]
     private static partial Regex AppserviceId();
 
-    [GeneratedRegex(@"^[a-z0-9._=\-/]+$")]
+    [GeneratedRegex(@"^[a-z0-9._=\-/]+\z")]
     private static partial Regex Localpart();
 
-    [GeneratedRegex(@"^(@[a-z0-9._=\-/+]+)?:[A-Za-z0-9.\-]+(:\d{1,5})?$")]
+    [GeneratedRegex(@"^(@[a-z0-9._=\-/+]+)?:[A-Za-z0-9.\-]+(:\d{1,5})?\z")]
     private static partial Regex AdminEntry();
 }

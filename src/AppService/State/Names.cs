@@ -35,6 +35,6 @@ public static partial class Names
 
     public static string MemberKey(string roomKey, string userSlug) => $"{roomKey}#{userSlug}";
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}\z")]
     private static partial Regex Slug();
 }
