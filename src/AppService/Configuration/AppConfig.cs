@@ -170,6 +170,10 @@ public sealed class HandlesConfig
 {
     /// <summary>Handles nobody may claim, besides the built-in list and the bot's namespace.</summary>
     public List<string> Reserved { get; set; } = [];
+
+    /// <summary>Beginnings nobody's handle may have, besides the built-in ones, the bot's localpart and the alias prefix.</summary>
+    [ConfigurationKeyName("reserved_prefixes")]
+    public List<string> ReservedPrefixes { get; set; } = [];
 }
 
 public sealed class LoggingConfig

@@ -19,11 +19,23 @@ public sealed class HandleRules
         "bot", "server", "notices", "everyone", "staff", "official", "operator", "null", "undefined",
     ];
 
-    private readonly HashSet<string> reserved;
+    /// <summary>
+    /// Beginnings that are the service's own or that people impersonate: <c>admin1</c>, <c>synapse-admin</c> and
+    /// <c>openmeet_</c> are reserved as much as <c>admin</c>.
+    /// </summary>
+    public static readonly IReadOnlyList<string> BuiltInReservedPrefixes =
+    [
+        "admin", "openmeet", "synapse", "matrix", "moderator", "operator", "official", "support", "security",
+        "system", "postmaster", "webmaster", "hostmaster", "noreply", "no-reply",
+    ];
 
-    public HandleRules(IEnumerable<string> reserved, string botLocalpart)
+    private readonly HashSet<string> reserved;
+    private readonly string[] reservedPrefixes;
+
+    public HandleRules(IEnumerable<string> reserved, string botLocalpart, IEnumerable<string>? reservedPrefixes = null)
     {
         this.reserved = new HashSet<string>(BuiltInReserved.Concat(reserved).Select(Fold), StringComparer.Ordinal) { botLocalpart };
+        this.reservedPrefixes = [.. BuiltInReservedPrefixes.Concat(reservedPrefixes ?? []).Append(botLocalpart).Select(Fold).Where(p => p.Length > 0).Distinct()];
     }
 
     /// <summary>Handles are compared case-folded: <c>John.Doe</c> is <c>john.doe</c>.</summary>
@@ -58,7 +70,7 @@ public sealed class HandleRules
             return $"A handle cannot start with '{handle[0]}'.";
         }
 
-        return reserved.Contains(handle) ? $"'{handle}' is reserved." : null;
+        return reserved.Contains(handle) || reservedPrefixes.Any(p => handle.StartsWith(p, StringComparison.Ordinal)) ? $"'{handle}' is reserved." : null;
     }
 
     /// <summary>Handles to offer instead, in order of preference: from the wanted handle, then the person's name.</summary>

@@ -4,7 +4,7 @@ namespace OpenMeet.AppService.Tests.Handles;
 
 public sealed class HandleRulesTests
 {
-    private readonly HandleRules rules = new(["acme-support"], "openmeet-bot");
+    private readonly HandleRules rules = new(["acme-support"], "openmeet-bot", ["acme-", "openmeet_"]);
 
     [Theory]
     [InlineData("john.doe")]
@@ -27,6 +27,12 @@ public sealed class HandleRulesTests
     [InlineData("synapse", "'synapse' is reserved.")]
     [InlineData("openmeet-bot", "'openmeet-bot' is reserved.")]
     [InlineData("acme-support", "'acme-support' is reserved.")]
+    [InlineData("admin1", "'admin1' is reserved.")]
+    [InlineData("synapse-admin", "'synapse-admin' is reserved.")]
+    [InlineData("openmeet_x", "'openmeet_x' is reserved.")]
+    [InlineData("openmeet-bot2", "'openmeet-bot2' is reserved.")]
+    [InlineData("acme-sales", "'acme-sales' is reserved.")]
+    [InlineData("support.desk", "'support.desk' is reserved.")]
     public void EachRuleSaysWhyInWords(string handle, string reason) => rules.Problem(handle).Should().Be(reason);
 
     [Fact]
@@ -54,7 +60,8 @@ public sealed class HandleRulesTests
     [Fact]
     public void SuggestionsForAReservedOrShortHandleAreValidHandles()
     {
-        rules.Candidates("admin", null).Should().NotContain("admin").And.Contain("admin1");
+        rules.Candidates("admin", null).Should().NotContain("admin").And.NotContain("admin1");
+        rules.Candidates("admin", "Ada Lovelace").Should().Contain("ada.lovelace").And.OnlyContain(c => rules.Problem(c) == null);
         rules.Candidates("x", null).First().Should().Be("x12");
         rules.Candidates("__", "Li").Should().OnlyContain(c => rules.Problem(c) == null).And.Contain("li1");
     }
