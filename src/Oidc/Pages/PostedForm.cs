@@ -6,8 +6,8 @@ namespace OpenMeet.Oidc.Pages;
 public static class PostedForm
 {
     /// <summary>
-    /// The form, or null when the body is not a form or cannot be read (a %00, broken multipart, more
-    /// fields than the limits allow): ASP.NET throws for those, which would be a 500 for a bad request.
+    /// The form, or null when the body is not a form or cannot be read (a %00, multipart cut short, more
+    /// fields than the limits allow, a body too large): ASP.NET throws for those, a 500 for a bad request.
     /// </summary>
     public static async Task<IFormCollection?> ReadAsync(HttpContext http)
     {
@@ -20,7 +20,7 @@ public static class PostedForm
         {
             return await http.Request.ReadFormAsync(http.RequestAborted);
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
             return null;
         }

@@ -75,6 +75,34 @@ internal sealed partial class SignInHost : IAsyncDisposable
         return HttpUtility.ParseQueryString(response.Headers.Location!.Query)["state"]!;
     }
 
+    /// <summary>Signs in with the password; the session cookie.</summary>
+    public async Task<string> SessionByPasswordAsync(string tenant, string user)
+    {
+        var (cookie, hidden) = await FormAsync($"/oidc/login?returnUrl={Uri.EscapeDataString(ReturnUrl)}");
+        using var browser = Browser();
+        using var response = await browser.SendAsync(BrokenForms.Post("/oidc/login",
+            new FormUrlEncodedContent([.. hidden, new("tenant", tenant), new("user", user), new("password", Password)]), cookie));
+        response.StatusCode.Should().Be(HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
+        return Cookies(response).Single(c => c.StartsWith("openmeet.oidc.session=", StringComparison.Ordinal));
+    }
+
+    /// <summary>Signs in with a fresh assertion from OpenMeet (creating the person); the session cookie.</summary>
+    public async Task<string> SessionByAssertionAsync(string tenant, string slug)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var claims = new System.Text.Json.Nodes.JsonObject
+        {
+            ["iss"] = TestService.JwtIssuer, ["aud"] = Issuer, ["sub"] = slug, ["tenant_id"] = tenant, ["name"] = $"Person {slug}",
+            ["jti"] = Guid.NewGuid().ToString("N"), ["iat"] = now, ["exp"] = now + 50,
+        };
+        var assertion = RawJwt.Sign(new() { ["alg"] = "HS256", ["typ"] = "JWT" }, claims.ToJsonString(), TestService.JwtSecret);
+        using var browser = Browser();
+        using var response = await browser.PostAsync("/oidc/openmeet/callback",
+            new FormUrlEncodedContent([new("assertion", assertion), new("state", await HandoffStateAsync())]));
+        response.StatusCode.Should().Be(HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
+        return Cookies(response).Single(c => c.StartsWith("openmeet.oidc.session=", StringComparison.Ordinal));
+    }
+
     /// <summary>A page's form: its CSRF cookie and hidden fields, as a browser would post them back.</summary>
     public async Task<(string Cookie, Dictionary<string, string> Hidden)> FormAsync(string page, string? cookie = null)
     {
