@@ -25,6 +25,7 @@ internal sealed partial class SignInHost : IAsyncDisposable
 
     // The issuer is the public listener itself: OpenIddict matches its endpoints by absolute URL.
     private const string PortSlot = "54321";
+    private const int HeaderKilobytes = 128;
 
     private SignInHost(TestService service) => Service = service;
 
@@ -62,9 +63,15 @@ internal sealed partial class SignInHost : IAsyncDisposable
 
     public ValueTask DisposeAsync() => Service.DisposeAsync();
 
-    /// <summary>A browser with no cookies of its own; a test sends the ones it means to.</summary>
+    /// <summary>
+    /// A browser with no cookies of its own (a test sends the ones it means to) that takes long headers:
+    /// a 100 KB state comes back in a redirect's Location.
+    /// </summary>
     public HttpClient Browser() =>
-        new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = new Uri($"http://127.0.0.1:{Service.PublicPort}") };
+        new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false, MaxResponseHeadersLength = HeaderKilobytes })
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{Service.PublicPort}"),
+        };
 
     /// <summary>The state the issuer sends to OpenMeet's login page and takes back on the callback.</summary>
     public async Task<string> HandoffStateAsync()
@@ -129,8 +136,9 @@ internal sealed partial class SignInHost : IAsyncDisposable
     public string? SessionUser(HttpResponseMessage response)
     {
         var session = Cookies(response).Where(c => c.StartsWith("openmeet.oidc.session=", StringComparison.Ordinal)).Select(c => c[(c.IndexOf('=') + 1)..]).SingleOrDefault();
-        if (session is null)
+        if (string.IsNullOrEmpty(session))
         {
+            // None set, or one deleted (signing out sets it empty).
             return null;
         }
 
