@@ -12,6 +12,7 @@ using OpenMeet.AppService.Status;
 using OpenMeet.AppService.Storage;
 using OpenMeet.AppService.Transactions;
 using OpenMeet.Oidc;
+using OpenMeet.Oidc.Pages;
 
 namespace OpenMeet.AppService;
 
@@ -40,6 +41,11 @@ public static class ServiceHost
         app.UseRequestLogging();
         app.UseExceptionBodies();
         app.UseListenerResources(config);
+        if (config.Oidc.Enabled)
+        {
+            app.UseOidcForms();
+        }
+
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

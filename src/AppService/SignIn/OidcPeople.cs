@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -19,6 +20,7 @@ public sealed class OidcPeople(
     OidcConfig oidc,
     IOptionsMonitor<JwtBearerOptions> bearer) : IOidcPeople
 {
+    private const int MaxJtiLength = 200;
     private static readonly TimeSpan MaxAssertionLife = TimeSpan.FromMinutes(1);
 
     public OidcPerson? Find(string userKey) => store.Users.FindById(userKey) is { } user ? Person(user) : null;
@@ -56,30 +58,48 @@ public sealed class OidcPeople(
             return (null, "The OpenMeet assertion lives longer than a minute: refused.");
         }
 
-        if (!token.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Jti, out var jti) || !used.TryUse(jti, token.ValidTo))
+        // The claims as sent, of the types they must have: the token's reader would take the number 12
+        // for the text "12" and the text "true" for true.
+        using var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(token.EncodedPayload));
+        string? Text(string claim) =>
+            payload.RootElement.TryGetProperty(claim, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+        // Its length bounded: the used ones are a LiteDB index, whose keys have at most 1023 bytes.
+        if (Text(JwtRegisteredClaimNames.Jti) is not { Length: > 0 and <= MaxJtiLength } jti)
+        {
+            return (null, $"The OpenMeet assertion needs a jti of 1 to {MaxJtiLength} characters.");
+        }
+
+        if (!used.TryUse(jti, token.ValidTo))
         {
             return (null, "The OpenMeet assertion was used before.");
         }
 
-        var tenant = token.TryGetPayloadValue<string>("tenant_id", out var t) ? t : null;
-        var slug = token.Subject;
+        var tenant = Text("tenant_id");
+        var slug = Text(JwtRegisteredClaimNames.Sub);
         if (!Names.IsValid(tenant) || !Names.IsValid(slug) || store.Tenants.FindById(tenant!) is null)
         {
             return (null, "The OpenMeet assertion names no known community and person.");
         }
 
-        var key = Names.UserKey(tenant!, slug);
-        var named = token.TryGetPayloadValue<string>("name", out var name) && name.Length > 0 ? name : null;
-        var mailed = token.TryGetPayloadValue<string>("email", out var email) ? email : null;
-        var verified = token.TryGetPayloadValue<bool>("email_verified", out var v) && v;
+        var key = Names.UserKey(tenant!, slug!);
+        var named = Text("name") is { Length: > 0 } name ? name : null;
+        var mailed = Text("email");
+        var verified = payload.RootElement.TryGetProperty("email_verified", out var v) && v.ValueKind == JsonValueKind.True;
         var handle = claims.ActiveHandleOf(key);
         var user = store.ChangeUser(key, u =>
         {
-            u.Name = named ?? (u.Name.Length > 0 ? u.Name : slug);
+            if (u.Revoked)
+            {
+                // Refused by the caller: nothing of a revoked person changes on their word.
+                return;
+            }
+
+            u.Name = named ?? (u.Name.Length > 0 ? u.Name : slug!);
             u.Email = mailed ?? u.Email;
             u.EmailVerified = verified;
             u.Handle ??= handle;
-        }, () => new UserDoc { Id = key, TenantId = tenant!, Slug = slug, UpdatedAt = DateTime.UtcNow })!;
+        }, () => new UserDoc { Id = key, TenantId = tenant!, Slug = slug!, UpdatedAt = DateTime.UtcNow })!;
         backlog.Enqueue(Reconciler.UserKeyPrefix + key);
         return (Person(user), null);
     }

@@ -35,6 +35,7 @@ public static partial class Names
 
     public static string MemberKey(string roomKey, string userSlug) => $"{roomKey}#{userSlug}";
 
+    // \z, not $: $ also matches before a final newline, which would let "ann\n" through.
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}\z")]
     private static partial Regex Slug();
 }

@@ -42,12 +42,16 @@ public static class HandlePage
 
     private static async Task<IResult> Claim(HttpContext http, IOidcPeople people, IAntiforgery antiforgery)
     {
+        if (await PostedForm.ReadAsync(http) is not { } form)
+        {
+            return PostedForm.Unreadable();
+        }
+
         if (!await antiforgery.IsRequestValidAsync(http))
         {
             return Html.Error("Please try again", "This form expired or did not come from this site. Go back and try again.");
         }
 
-        var form = http.Request.Form;
         if (SignInPages.SafeReturn(form["returnUrl"]) is not { } back || await PersonAsync(http, people) is not { } person)
         {
             return Html.Error("Nothing to sign in to", "Start signing in from your Matrix app.");

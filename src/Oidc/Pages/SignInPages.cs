@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Primitives;
 using OpenMeet.Oidc.Endpoints;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -75,12 +76,16 @@ public static class SignInPages
             return Html.Error("Password sign-in is off", "This server signs people in through OpenMeet only.", 404);
         }
 
+        if (await PostedForm.ReadAsync(http) is not { } form)
+        {
+            return PostedForm.Unreadable();
+        }
+
         if (!await antiforgery.IsRequestValidAsync(http))
         {
             return Html.Error("Please try again", "This form expired or did not come from this site. Go back and sign in again.");
         }
 
-        var form = http.Request.Form;
         if (SafeReturn(form["returnUrl"]) is not { } back)
         {
             return Html.Error("Nothing to sign in to", "Start signing in from your Matrix app.");
@@ -124,7 +129,17 @@ public static class SignInPages
 
     private static async Task<IResult> FromOpenMeet(HttpContext http, IOidcPeople people, IDataProtectionProvider protection)
     {
-        var values = http.Request.HasFormContentType ? (IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>>)http.Request.Form : http.Request.Query;
+        IEnumerable<KeyValuePair<string, StringValues>> values = http.Request.Query;
+        if (http.Request.HasFormContentType)
+        {
+            if (await PostedForm.ReadAsync(http) is not { } form)
+            {
+                return PostedForm.Unreadable();
+            }
+
+            values = form;
+        }
+
         var fields = values.ToDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.Ordinal);
         string back;
         try
