@@ -6,8 +6,12 @@ COPY src/ src/
 RUN dotnet publish src/AppService -c Release -o /app --nologo
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
+# A user of its own, not root: the data folder is the only place it writes.
+RUN groupadd --system openmeet && useradd --system --gid openmeet --home-dir /data --shell /usr/sbin/nologin openmeet \
+    && mkdir -p /data && chown openmeet:openmeet /data && chmod 0700 /data
 WORKDIR /app
 COPY --from=build /app .
+USER openmeet
 VOLUME /data
 EXPOSE 8009 8010
 ENTRYPOINT ["dotnet", "OpenMeet.AppService.dll"]

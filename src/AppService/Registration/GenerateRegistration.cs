@@ -112,7 +112,9 @@ public static class GenerateRegistration
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temporary = full + ".tmp";
+        // Both files hold the tokens: owner only.
         File.WriteAllText(temporary, content);
+        Storage.PrivateFiles.Restrict(temporary);
         File.Move(temporary, full, overwrite: true);
     }
 }

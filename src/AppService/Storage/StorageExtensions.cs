@@ -12,7 +12,13 @@ public static class StorageExtensions
     public static IServiceCollection AddStorage(this IServiceCollection services, AppConfig config)
     {
         var path = config.DatabasePath;
+        PrivateFiles.ForThisProcess();
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        foreach (var existing in new[] { Path.GetDirectoryName(path)!, path, RecoveringEngine.LogPath(path) })
+        {
+            PrivateFiles.Restrict(existing);
+        }
+
         services.AddSingleton(sp =>
         {
             try
