@@ -35,7 +35,7 @@ public sealed partial class ManagementRoom(
     AppConfig config,
     ILogger<ManagementRoom> logger) : BackgroundService
 {
-    private const string SettingKey = "management_room";
+    private const string SettingKey = ManagementRoomEvents.SettingKey;
     private const int MaxNoticeChars = 12_000;
     private static readonly TimeSpan ConfirmWindow = TimeSpan.FromMinutes(5);
     private readonly ConcurrentDictionary<string, (string Admin, Func<CancellationToken, Task<Reply>> Run, DateTime Until)> questions = new(StringComparer.Ordinal);
@@ -106,18 +106,36 @@ public sealed partial class ManagementRoom(
             $"OpenMeet AppService {ServiceInfo.Version} is back: {store.Tenants.Count()} tenants, {store.Rooms.Count()} rooms, "
             + $"{store.Users.Count()} people. Type 'help' for commands."), null, stoppingToken);
 
+        // What a crash left unanswered first, then what comes; each once (it may be in both).
+        foreach (var incoming in events.Unanswered())
+        {
+            await AnswerOnceAsync(roomId, incoming, stoppingToken);
+        }
+
         await foreach (var incoming in events.Reader.ReadAllAsync(stoppingToken))
         {
-            try
-            {
-                await HandleAsync(roomId, incoming, stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                LogCommandFailed(e, incoming.EventId);
-                errors.Occurred();
-            }
+            await AnswerOnceAsync(roomId, incoming, stoppingToken);
         }
+    }
+
+    private async Task AnswerOnceAsync(string roomId, Incoming incoming, CancellationToken stoppingToken)
+    {
+        if (!events.IsUnanswered(incoming.EventId))
+        {
+            return;
+        }
+
+        try
+        {
+            await HandleAsync(roomId, incoming, stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            LogCommandFailed(e, incoming.EventId);
+            errors.Occurred();
+        }
+
+        events.Answered(incoming.EventId);
     }
 
     private async Task<string> EnsureRoomAsync(CancellationToken ct)
@@ -292,6 +310,6 @@ public sealed partial class ManagementRoom(
     [LoggerMessage(Level = LogLevel.Information, Message = "Command from {Sender}: {Command} ({Ok})")]
     private partial void LogCommand(string sender, string command, bool ok);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Answering {EventId} in the management room failed")]
-    private partial void LogCommandFailed(Exception exception, string eventId);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Answering {MatrixEventId} in the management room failed")]
+    private partial void LogCommandFailed(Exception exception, string matrixEventId);
 }

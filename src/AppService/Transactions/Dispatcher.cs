@@ -144,17 +144,17 @@ public sealed partial class Dispatcher(
 
     // One line per event: what was handed to the features, by event id (Debug; the dev stack turns it
     // on for this class, and the fault tests count event ids with it across restarts).
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Dispatching event {EventId} ({Type}) in {RoomId} of transaction {TxnId}")]
-    private partial void LogEvent(string? eventId, string type, string? roomId, string txnId);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dispatching event {MatrixEventId} ({Type}) in {RoomId} of transaction {TxnId}")]
+    private partial void LogEvent(string? matrixEventId, string type, string? roomId, string txnId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Dispatched transaction {TxnId}: {Events} events, {Echoes} echoes")]
     private partial void LogDispatched(string txnId, int events, int echoes);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Consumer} failed on event {EventId} in {RoomId}")]
-    private partial void LogConsumerFailed(Exception exception, string consumer, string? eventId, string? roomId);
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Consumer} failed on event {MatrixEventId} in {RoomId}")]
+    private partial void LogConsumerFailed(Exception exception, string consumer, string? matrixEventId, string? roomId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Quarantined event #{Index} ({EventId} in {RoomId}) of transaction {TxnId}: {Problem}")]
-    private partial void LogQuarantined(string txnId, int index, string? eventId, string? roomId, string problem);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Quarantined event #{Index} ({MatrixEventId} in {RoomId}) of transaction {TxnId}: {Problem}")]
+    private partial void LogQuarantined(string txnId, int index, string? matrixEventId, string? roomId, string problem);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not keep event #{Index} of transaction {TxnId} in the quarantine; it stays in the log until dispatched")]
     private partial void LogQuarantineFailed(Exception exception, string txnId, int index);
