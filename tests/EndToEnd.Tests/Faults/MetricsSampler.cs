@@ -44,7 +44,7 @@ internal sealed class MetricsSampler : IAsyncDisposable
             {
                 var text = await service.GetStringAsync("metrics", stop.Token);
                 var values = text.Split('\n').Where(l => l.Length > 0 && l[0] != '#').Select(l => l.Split(' '))
-                    .ToDictionary(p => p[0], p => long.Parse(p[1], CultureInfo.InvariantCulture));
+                    .ToDictionary(p => p[0], p => (long)double.Parse(p[1], CultureInfo.InvariantCulture));
                 lock (gate)
                 {
                     samples.Add(new Sample(Now, values["openmeet_synapse_requests_total"], values["openmeet_synapse_unanswered_total"],
