@@ -71,7 +71,9 @@ internal sealed class MetricsSampler : IAsyncDisposable
         }
     }
 
-    /// <summary>Requests to Synapse in each whole second of [from, to), from the samples around it.</summary>
+    /// <summary>Requests to Synapse in each whole second of [from, to), from the samples around it; a
+    /// second whose closing sample was read after <paramref name="to"/> is left out (it would count
+    /// what came after).</summary>
     public List<long> PerSecond(double from, double to)
     {
         var all = Samples;
@@ -79,7 +81,7 @@ internal sealed class MetricsSampler : IAsyncDisposable
         for (var t = from; t + 1 <= to; t += 1)
         {
             var a = all.LastOrDefault(s => s.At <= t);
-            var b = all.FirstOrDefault(s => s.At >= t + 1);
+            var b = all.FirstOrDefault(s => s.At >= t + 1 && s.At <= to);
             if (a is not null && b is not null)
             {
                 rates.Add(b.Requests - a.Requests);
@@ -89,12 +91,12 @@ internal sealed class MetricsSampler : IAsyncDisposable
         return rates;
     }
 
-    /// <summary>Requests to Synapse between the samples nearest <paramref name="from"/> and <paramref name="to"/>.</summary>
+    /// <summary>Requests to Synapse between the last samples read by <paramref name="from"/> and by <paramref name="to"/>.</summary>
     public long Between(double from, double to)
     {
         var all = Samples;
         var a = all.LastOrDefault(s => s.At <= from) ?? all.First();
-        var b = all.FirstOrDefault(s => s.At >= to) ?? all.Last();
+        var b = all.LastOrDefault(s => s.At <= to) ?? all.Last();
         return b.Requests - a.Requests;
     }
 
