@@ -24,7 +24,12 @@ if ! bash synapse/dev.sh up; then
 fi
 
 echo "==> end-to-end tests against the real Synapse"
-dotnet test tests/EndToEnd.Tests --no-build -nologo --logger "trx;LogFileName=e2e.trx" --results-directory "$results" || status=1
+dotnet test tests/EndToEnd.Tests --no-build -nologo --filter "Category!=Faults" --logger "trx;LogFileName=e2e.trx" --results-directory "$results" || status=1
+
+# The fault suite in a bounded form (a few minutes); bash tests/faults.sh runs it at full size.
+echo "==> fault tests, bounded: 3 kills, 15 s outages, 20 rooms"
+OPENMEET_FAULT_KILLS=3 OPENMEET_FAULT_OUTAGE_SECONDS=15 OPENMEET_FAULT_ROOMS=20 \
+  dotnet test tests/EndToEnd.Tests --no-build -nologo --filter "Category=Faults" --logger "trx;LogFileName=faults.trx" --results-directory "$results" || status=1
 
 echo "==> SSO clients: openid-client and Chromium (tests/sso-clients) against the same stack"
 tap="$results/sso-clients.tap"

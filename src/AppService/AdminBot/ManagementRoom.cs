@@ -1,5 +1,9 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using LiteDB;
 using OpenMeet.AppService.Audit;
 using OpenMeet.AppService.Configuration;
@@ -11,7 +15,10 @@ namespace OpenMeet.AppService.AdminBot;
 
 /// <summary>
 /// The bot in its management room: finds or creates the room, says it is back, then answers commands
-/// of configured admins (as m.notice, HTML and plain text, with a ✅/❌ reaction on the command).
+/// of configured admins (as m.notice, HTML and plain text, with a ✅/❌ reaction on the command), and
+/// says when Synapse was unreachable once it answers again.
+/// A command handed over again after a crash gets the same answer, not a second one: the answer's
+/// transaction id comes from the command's event id, and Synapse returns the event it sent for it.
 /// </summary>
 public sealed partial class ManagementRoom(
     ManagementRoomEvents events,
@@ -19,6 +26,7 @@ public sealed partial class ManagementRoom(
     Admins admins,
     MatrixClient matrix,
     HomeserverPing ping,
+    SynapseReachability synapse,
     RecentErrors errors,
     Supervisor supervisor,
     Store store,
@@ -27,13 +35,17 @@ public sealed partial class ManagementRoom(
     AppConfig config,
     ILogger<ManagementRoom> logger) : BackgroundService
 {
-    private const string SettingKey = "management_room";
+    private const string SettingKey = ManagementRoomEvents.SettingKey;
     private const int MaxNoticeChars = 12_000;
     private static readonly TimeSpan ConfirmWindow = TimeSpan.FromMinutes(5);
     private readonly ConcurrentDictionary<string, (string Admin, Func<CancellationToken, Task<Reply>> Run, DateTime Until)> questions = new(StringComparer.Ordinal);
+    private readonly Channel<SynapseOutage> outages = Channel.CreateBounded<SynapseOutage>(new BoundedChannelOptions(16) { FullMode = BoundedChannelFullMode.DropOldest });
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        supervisor.RunAsync("The management room", RunAsync, stoppingToken);
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        synapse.Recovered += outage => outages.Writer.TryWrite(outage);
+        return supervisor.RunAsync("The management room", RunAsync, stoppingToken);
+    }
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
@@ -61,7 +73,21 @@ public sealed partial class ManagementRoom(
         events.RoomId = roomId;
         await Task.WhenAll(
             supervisor.RunAsync("The management room's commands", ct => AnswerAsync(roomId, ct), stoppingToken),
-            supervisor.RunAsync("The audit trail's pruning", PruneAuditAsync, stoppingToken));
+            supervisor.RunAsync("The audit trail's pruning", PruneAuditAsync, stoppingToken),
+            supervisor.RunAsync("The outage notices", ct => ReportOutagesAsync(roomId, ct), stoppingToken));
+    }
+
+    private async Task ReportOutagesAsync(string roomId, CancellationToken ct)
+    {
+        await foreach (var outage in outages.Reader.ReadAllAsync(ct))
+        {
+            var failing = store.Rooms.Count(r => r.Status == RoomStatus.Failed);
+            var text = string.Create(CultureInfo.InvariantCulture,
+                $"Synapse was unreachable from {outage.From:yyyy-MM-dd HH:mm:ss} to {outage.To:HH:mm:ss} UTC ({outage.Duration.TotalSeconds:0} s). "
+                + $"Reconciling resumed; {failing} room(s) marked failing meanwhile are being retried now.");
+            audit.Record("bot", "synapse outage", $"{outage.From:o}/{outage.To:o}", "ok", text);
+            await NoticeAsync(roomId, Reply.Failure(text), null, ct, $"outage/{outage.From.UtcTicks}");
+        }
     }
 
     private async Task PruneAuditAsync(CancellationToken ct)
@@ -80,18 +106,36 @@ public sealed partial class ManagementRoom(
             $"OpenMeet AppService {ServiceInfo.Version} is back: {store.Tenants.Count()} tenants, {store.Rooms.Count()} rooms, "
             + $"{store.Users.Count()} people. Type 'help' for commands."), null, stoppingToken);
 
+        // What a crash left unanswered first, then what comes; each once (it may be in both).
+        foreach (var incoming in events.Unanswered())
+        {
+            await AnswerOnceAsync(roomId, incoming, stoppingToken);
+        }
+
         await foreach (var incoming in events.Reader.ReadAllAsync(stoppingToken))
         {
-            try
-            {
-                await HandleAsync(roomId, incoming, stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                LogCommandFailed(e, incoming.EventId);
-                errors.Occurred();
-            }
+            await AnswerOnceAsync(roomId, incoming, stoppingToken);
         }
+    }
+
+    private async Task AnswerOnceAsync(string roomId, Incoming incoming, CancellationToken stoppingToken)
+    {
+        if (!events.IsUnanswered(incoming.EventId))
+        {
+            return;
+        }
+
+        try
+        {
+            await HandleAsync(roomId, incoming, stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            LogCommandFailed(e, incoming.EventId);
+            errors.Occurred();
+        }
+
+        events.Answered(incoming.EventId);
     }
 
     private async Task<string> EnsureRoomAsync(CancellationToken ct)
@@ -147,7 +191,7 @@ public sealed partial class ManagementRoom(
         if (!admins.Contains(incoming.Sender))
         {
             audit.Record(incoming.Sender, "command", text, "refused", "not an admin");
-            await NoticeAsync(roomId, Reply.Failure($"{incoming.Sender}: only this service's admins can give it commands."), incoming.EventId, ct);
+            await NoticeAsync(roomId, Reply.Failure($"{incoming.Sender}: only this service's admins can give it commands."), incoming.EventId, ct, incoming.EventId);
             await ReactAsync(roomId, incoming.EventId, "❌", ct);
             return;
         }
@@ -163,7 +207,7 @@ public sealed partial class ManagementRoom(
         }
 
         LogCommand(incoming.Sender, text, reply.Ok);
-        var noticeId = await NoticeAsync(roomId, reply, incoming.EventId, ct);
+        var noticeId = await NoticeAsync(roomId, reply, incoming.EventId, ct, incoming.EventId);
         await ReactAsync(roomId, incoming.EventId, reply.Ok ? "✅" : "❌", ct);
         if (reply.OnConfirm is { } run)
         {
@@ -182,23 +226,28 @@ public sealed partial class ManagementRoom(
         questions.TryRemove(reaction.RelatesTo, out _);
         if (DateTime.UtcNow > question.Until)
         {
-            await NoticeAsync(roomId, Reply.Failure("That question has expired; give the command again."), reaction.RelatesTo, ct);
+            await NoticeAsync(roomId, Reply.Failure("That question has expired; give the command again."), reaction.RelatesTo, ct, reaction.EventId);
             return;
         }
 
         var result = await question.Run(ct);
-        await NoticeAsync(roomId, result, reaction.RelatesTo, ct);
+        await NoticeAsync(roomId, result, reaction.RelatesTo, ct, reaction.EventId);
     }
 
-    /// <summary>Sends a reply as m.notice (long ones in parts) and returns the id of the first part.</summary>
-    private async Task<string> NoticeAsync(string roomId, Reply reply, string? inReplyTo, CancellationToken ct)
+    /// <summary>
+    /// Sends a reply as m.notice (long ones in parts) and returns the id of the first part. With
+    /// <paramref name="answering"/> (what it answers: an event id), each part's transaction id comes
+    /// from it, so answering the same thing again sends nothing new.
+    /// </summary>
+    private async Task<string> NoticeAsync(string roomId, Reply reply, string? inReplyTo, CancellationToken ct, string? answering = null)
     {
         var parts = reply.Text.Length <= MaxNoticeChars
             ? [(reply.Text, reply.Html)]
             : Chunks(reply.Text).Select(t => (t, Reply.Encode(t))).ToList();
         string? first = null;
-        foreach (var (text, html) in parts)
+        for (var part = 0; part < parts.Count; part++)
         {
+            var (text, html) = parts[part];
             var content = new JsonObject
             {
                 ["msgtype"] = "m.notice",
@@ -211,7 +260,7 @@ public sealed partial class ManagementRoom(
                 content["m.relates_to"] = new JsonObject { ["m.in_reply_to"] = new JsonObject { ["event_id"] = inReplyTo } };
             }
 
-            var id = await matrix.SendEventAsync(roomId, "m.room.message", content, ct);
+            var id = await matrix.SendEventAsync(roomId, "m.room.message", content, ct, answering is null ? null : TxnId($"notice/{part}", answering));
             first ??= id;
         }
 
@@ -246,7 +295,11 @@ public sealed partial class ManagementRoom(
         matrix.SendEventAsync(roomId, "m.reaction", new JsonObject
         {
             ["m.relates_to"] = new JsonObject { ["rel_type"] = "m.annotation", ["event_id"] = eventId, ["key"] = key },
-        }, ct);
+        }, ct, TxnId($"reaction/{key}", eventId));
+
+    // Stable, and safe in a URL path whatever the event id holds.
+    private static string TxnId(string what, string answering) =>
+        "om-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{what}\n{answering}")), 0, 16);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created the management room {RoomId}")]
     private partial void LogCreated(string roomId);

@@ -180,4 +180,8 @@ public sealed class LoggingConfig
 {
     public string Level { get; set; } = "Information";
     public string Format { get; set; } = "text";
+
+    /// <summary>Levels for some sources (a class or a namespace, e.g.
+    /// <c>OpenMeet.AppService.Transactions.Dispatcher: Debug</c>), as Serilog's minimum level overrides.</summary>
+    public Dictionary<string, string> Overrides { get; set; } = new(StringComparer.Ordinal);
 }

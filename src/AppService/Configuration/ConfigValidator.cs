@@ -109,6 +109,14 @@ public static partial class ConfigValidator
             p.Add($"logging.level: expected one of {string.Join(", ", LogLevels)}, got '{c.Logging.Level}'");
         }
 
+        foreach (var (source, level) in c.Logging.Overrides)
+        {
+            if (!LogLevels.Contains(level, StringComparer.OrdinalIgnoreCase))
+            {
+                p.Add($"logging.overrides.{source}: expected one of {string.Join(", ", LogLevels)}, got '{level}'");
+            }
+        }
+
         if (c.Logging.Format is not ("text" or "json"))
         {
             p.Add($"logging.format: expected 'text' or 'json', got '{c.Logging.Format}'");

@@ -24,6 +24,11 @@ public static class Logging
             .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
             .MinimumLevel.Override("Serilog.AspNetCore.RequestLoggingMiddleware", level)
             .Enrich.FromLogContext();
+        foreach (var (source, sourceLevel) in config.Overrides)
+        {
+            logger.MinimumLevel.Override(source, Enum.Parse<LogEventLevel>(sourceLevel, ignoreCase: true));
+        }
+
         ITextFormatter formatter = config.Format == "json"
             ? new CompactJsonFormatter()
             : new MessageTemplateTextFormatter("{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}", CultureInfo.InvariantCulture);

@@ -10,9 +10,10 @@ namespace OpenMeet.AppService.Matrix;
 /// <summary>
 /// The Matrix client-server calls the service makes, as the bot (the as_token). Errors become
 /// <see cref="MatrixException"/>; a 429 is waited out; network failures and 5xx are retried only for
-/// idempotent requests (GET, PUT, DELETE: Matrix PUTs are keyed by a transaction id).
+/// idempotent requests (GET, PUT, DELETE: Matrix PUTs are keyed by a transaction id). Every request
+/// tells <see cref="SynapseReachability"/> whether Synapse answered.
 /// </summary>
-public sealed partial class MatrixClient(HttpClient http, AppConfig config, ClientTxnIds txnIds, ILogger<MatrixClient> logger)
+public sealed partial class MatrixClient(HttpClient http, AppConfig config, ClientTxnIds txnIds, SynapseReachability synapse, ILogger<MatrixClient> logger)
 {
     private const int MaxAttempts = 6;
     private static readonly TimeSpan MaxRateLimitWait = TimeSpan.FromMinutes(2);
@@ -55,11 +56,40 @@ public sealed partial class MatrixClient(HttpClient http, AppConfig config, Clie
     public async Task<string> CreateRoomAsync(JsonObject request, CancellationToken ct) =>
         (await SendAsync(HttpMethod.Post, "_matrix/client/v3/createRoom", request, ct))!["room_id"]!.GetValue<string>();
 
-    /// <summary>Sends a room event under a fresh transaction id, so that a retry cannot send it twice.</summary>
-    public async Task<string> SendEventAsync(string roomId, string type, JsonObject content, CancellationToken ct) =>
+    /// <summary>
+    /// Sends a room event under a transaction id, so that a retry cannot send it twice: a fresh one, or
+    /// <paramref name="txnId"/> when the event answers something that may be handled again (Synapse
+    /// then returns the event it sent the first time; it remembers an appservice's transaction ids in
+    /// memory for 30 to 60 minutes).
+    /// </summary>
+    public async Task<string> SendEventAsync(string roomId, string type, JsonObject content, CancellationToken ct, string? txnId = null) =>
         (await SendAsync(HttpMethod.Put,
-            $"_matrix/client/v3/rooms/{Uri.EscapeDataString(roomId)}/send/{Uri.EscapeDataString(type)}/{txnIds.Next()}", content, ct))!
+            $"_matrix/client/v3/rooms/{Uri.EscapeDataString(roomId)}/send/{Uri.EscapeDataString(type)}/{Uri.EscapeDataString(txnId ?? txnIds.Next())}", content, ct))!
         ["event_id"]!.GetValue<string>();
+
+    /// <summary>One unauthenticated <c>GET /_matrix/client/versions</c>, no retry: whether Synapse answers within <paramref name="timeout"/>.</summary>
+    public async Task<bool> ProbeAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(timeout);
+        using var message = new HttpRequestMessage(HttpMethod.Get, "_matrix/client/versions");
+        var sent = synapse.Sending();
+        try
+        {
+            using var response = await http.SendAsync(message, cts.Token);
+            return Outcome(response, sent);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            synapse.NotAnswered(sent);
+            return false;
+        }
+        catch
+        {
+            synapse.Abandoned();
+            throw;
+        }
+    }
 
     public async Task<JsonArray> GetStateAsync(string roomId, CancellationToken ct) =>
         (await SendAsync(HttpMethod.Get, $"_matrix/client/v3/rooms/{Uri.EscapeDataString(roomId)}/state", null, ct))!.AsArray();
@@ -123,7 +153,7 @@ public sealed partial class MatrixClient(HttpClient http, AppConfig config, Clie
             HttpResponseMessage response;
             try
             {
-                response = await http.SendAsync(message, ct);
+                response = await SendOnceAsync(message, ct);
             }
             catch (HttpRequestException e) when (idempotent && attempt < MaxAttempts)
             {
@@ -160,6 +190,41 @@ public sealed partial class MatrixClient(HttpClient http, AppConfig config, Clie
                 throw new MatrixException(response.StatusCode, error.ErrCode, error.Error, request);
             }
         }
+    }
+
+    private async Task<HttpResponseMessage> SendOnceAsync(HttpRequestMessage message, CancellationToken ct)
+    {
+        var sent = synapse.Sending();
+        try
+        {
+            var response = await http.SendAsync(message, ct);
+            Outcome(response, sent);
+            return response;
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            // Refused, reset, or HttpClient's own timeout (not ours): no answer.
+            synapse.NotAnswered(sent);
+            throw;
+        }
+        catch
+        {
+            synapse.Abandoned();
+            throw;
+        }
+    }
+
+    // A gateway's 502/503/504 means that Synapse behind it did not answer.
+    private bool Outcome(HttpResponseMessage response, DateTimeOffset sent)
+    {
+        if (response.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout)
+        {
+            synapse.NotAnswered(sent);
+            return false;
+        }
+
+        synapse.Answered();
+        return true;
     }
 
     private static async Task<MatrixError> ReadErrorAsync(HttpResponseMessage response, CancellationToken ct)

@@ -7,6 +7,8 @@ public static class MatrixExtensions
     public static IServiceCollection AddMatrixClient(this IServiceCollection services, AppConfig config)
     {
         services.AddSingleton<ClientTxnIds>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<SynapseReachability>();
         // One client for the process: long-lived services use it, so its connections are recycled
         // by lifetime rather than by a handler factory.
         services.AddSingleton(sp =>
@@ -21,6 +23,7 @@ public static class MatrixExtensions
         services.AddSingleton<SynapseAdmin>();
         services.AddSingleton<HomeserverPing>();
         services.AddHostedService(sp => sp.GetRequiredService<HomeserverPing>());
+        services.AddHostedService<SynapseWatch>();
         return services;
     }
 }

@@ -25,11 +25,20 @@ public sealed class ObservedRooms(MatrixClient matrix, Store store, ReconcileBac
         }
 
         room = ObservedRoom.Empty(roomId);
+        var managed = store.Rooms.FindOne(r => r.RoomId == roomId);
         foreach (var e in await matrix.GetStateAsync(roomId, ct))
         {
             if (e is JsonObject ev && Tracked(ev) is var (type, stateKey, content))
             {
                 room = room.With(type, stateKey, content);
+                // A leave read here may not have been dispatched yet (after a restart the dispatcher
+                // replays what came meanwhile while every room is reconciled): it counts as the
+                // person's own choice as well, unless OpenMeet changed the membership after it.
+                if (managed is not null && type == "m.room.member" && ev["origin_server_ts"]?.GetValueKind() == JsonValueKind.Number)
+                {
+                    var at = DateTimeOffset.FromUnixTimeMilliseconds(ev["origin_server_ts"]!.GetValue<long>()).UtcDateTime;
+                    NoteOwnMembershipChoice(managed, stateKey, ObservedRoom.Text(ev, "sender"), ObservedRoom.Text(content, "membership"), at);
+                }
             }
         }
 
@@ -92,7 +101,7 @@ public sealed class ObservedRooms(MatrixClient matrix, Store store, ReconcileBac
 
     // Someone who leaves (or declines) on their own is not invited again until OpenMeet changes their
     // membership; someone who comes back on their own is a member again.
-    private void NoteOwnMembershipChoice(RoomDoc room, string userId, string? sender, string? membership)
+    private void NoteOwnMembershipChoice(RoomDoc room, string userId, string? sender, string? membership, DateTime? at = null)
     {
         if (sender != userId || membership is not ("leave" or "join"))
         {
@@ -106,7 +115,7 @@ public sealed class ObservedRooms(MatrixClient matrix, Store store, ReconcileBac
         }
 
         var member = store.Members.FindById(Names.MemberKey(room.Id, user.Slug));
-        if (member is not null && member.OptedOut != (membership == "leave"))
+        if (member is not null && member.OptedOut != (membership == "leave") && (at is null || at > member.UpdatedAt))
         {
             member.OptedOut = membership == "leave";
             store.Members.Update(member);

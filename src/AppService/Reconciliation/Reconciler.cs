@@ -13,6 +13,8 @@ namespace OpenMeet.AppService.Reconciliation;
 /// The controller: takes keys from the backlog, a bounded number at a time and each key by one worker,
 /// compares OpenMeet's wish with the room and applies the plan. Failures are retried with backoff (a
 /// 429 is waited out by the client). Every room is reconciled at start, so a restart loses nothing.
+/// While Synapse does not answer, the workers wait for it rather than fail room after room; once it
+/// answers again, what failed meanwhile is tried again at once, at the same bounded parallelism.
 /// </summary>
 public sealed partial class Reconciler(
     ReconcileBacklog backlog,
@@ -20,6 +22,7 @@ public sealed partial class Reconciler(
     ObservedRooms observed,
     DesiredRooms desiredRooms,
     MatrixClient matrix,
+    SynapseReachability synapse,
     SynapseAdmin admin,
     RoomAliases aliases,
     AppConfig config,
@@ -37,6 +40,7 @@ public sealed partial class Reconciler(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        synapse.Recovered += RetryFailedNow;
         foreach (var room in store.Rooms.FindAll().OrderBy(r => r.Kind != RoomKind.Space))
         {
             backlog.Enqueue(room.Id);
@@ -66,6 +70,7 @@ public sealed partial class Reconciler(
     {
         while (!ct.IsCancellationRequested)
         {
+            await synapse.WaitUntilReachableAsync(ct);
             var key = await backlog.TakeAsync(ct);
             try
             {
@@ -99,6 +104,19 @@ public sealed partial class Reconciler(
                 backlog.Done(key);
             }
         }
+    }
+
+    // What failed during the outage would otherwise wait out a backoff of up to 5 minutes.
+    private void RetryFailedNow(SynapseOutage outage)
+    {
+        var keys = attempts.Keys.ToList();
+        foreach (var key in keys)
+        {
+            attempts.TryRemove(key, out _);
+            backlog.Enqueue(key);
+        }
+
+        LogRetryingAfterOutage(keys.Count, outage.Duration.TotalSeconds);
     }
 
     private async Task ReconcileRoomAsync(string key, CancellationToken ct)
@@ -484,6 +502,9 @@ public sealed partial class Reconciler(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Provisioned {UserKey} as {UserId}")]
     private partial void LogProvisioned(string userKey, string userId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Synapse answers again after {Seconds:0} s: retrying the {Count} keys that failed meanwhile now")]
+    private partial void LogRetryingAfterOutage(int count, double seconds);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Key} waits for {What}")]
     private partial void LogWaiting(string key, string what);

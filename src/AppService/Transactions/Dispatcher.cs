@@ -114,6 +114,7 @@ public sealed partial class Dispatcher(
                 slice.StateKey.Read(txn.Body), sender, txn.Body.AsMemory(slice.ContentStart, slice.ContentLength), sender == botUserId);
             count++;
             echoes += e.IsEcho ? 1 : 0;
+            LogEvent(e.EventId, e.Type, e.RoomId, txn.TxnId);
             foreach (var consumer in consumers)
             {
                 if (!consumer.Wants(e))
@@ -140,6 +141,11 @@ public sealed partial class Dispatcher(
         metrics.TransactionDispatched(count, echoes);
         LogDispatched(txn.TxnId, count, echoes);
     }
+
+    // One line per event: what was handed to the features, by event id (Debug; the dev stack turns it
+    // on for this class, and the fault tests count event ids with it across restarts).
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dispatching event {MatrixEventId} ({Type}) in {RoomId} of transaction {TxnId}")]
+    private partial void LogEvent(string? matrixEventId, string type, string? roomId, string txnId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Dispatched transaction {TxnId}: {Events} events, {Echoes} echoes")]
     private partial void LogDispatched(string txnId, int events, int echoes);
