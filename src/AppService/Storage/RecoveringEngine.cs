@@ -28,6 +28,12 @@ public sealed partial class RecoveringEngine : ILiteEngine
     {
         this.path = path;
         this.logger = logger;
+        TrimTornPage();
+        if (OrdinalCollation.Migrate(path) is { } before)
+        {
+            LogCollationChanged(before, OrdinalCollation.Value.ToString(), OrdinalCollation.BackupPath(path));
+        }
+
         current = Open();
     }
 
@@ -184,25 +190,10 @@ public sealed partial class RecoveringEngine : ILiteEngine
         return new StorageFaultException(e);
     }
 
-    /// <summary>
-    /// How the database compares text: ordinal. LiteDB's default ignores case, which made <c>SECPROBE</c> and
-    /// <c>secprobe</c> one tenant. Ids are compared as they are written, everywhere.
-    /// </summary>
-    public static readonly Collation Ordinal = new(System.Globalization.CultureInfo.InvariantCulture.LCID, System.Globalization.CompareOptions.Ordinal);
-
     private LiteEngine Open()
     {
         TrimTornPage();
-        // A new file is made ordinal; an existing one keeps the collation in its header (LiteDB refuses to open it
-        // under another), so a file of an older version is opened as it is and rebuilt once.
-        var engine = new LiteEngine(new EngineSettings { Filename = path, Collation = File.Exists(path) ? null : Ordinal });
-        if (engine.Pragma(Pragmas.COLLATION).AsString is var made && made != Ordinal.ToString())
-        {
-            engine.Rebuild(new RebuildOptions { Collation = Ordinal });
-            LogCollationChanged(made, Ordinal.ToString());
-        }
-
-        return engine;
+        return new LiteEngine(new EngineSettings { Filename = path, Collation = OrdinalCollation.Value });
     }
 
     /// <summary>
@@ -223,8 +214,8 @@ public sealed partial class RecoveringEngine : ILiteEngine
     [LoggerMessage(Level = LogLevel.Warning, Message = "The database failed ({Error}); it is closed, and opened again on the next call")]
     private partial void LogRetired(string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The database compared text as {Before}; it was rebuilt to compare it as {After} (ids that differ by case are different ids)")]
-    private partial void LogCollationChanged(string before, string after);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database compared text as {Before}; it was copied into one that compares it as {After} (ids that differ by case are different ids); the old file is kept as {Backup}")]
+    private partial void LogCollationChanged(string before, string after, string backup);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The database is open again after a failure")]
     private partial void LogReopened();
