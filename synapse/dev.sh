@@ -142,9 +142,12 @@ stop_daemon() {
 
 # wait_http NAME URL SECONDS: wait for URL to answer 2xx while NAME's process lives.
 wait_http() {
-  local name=$1 url=$2 deadline=$((SECONDS + $3))
+  local name=$1 url=$2 deadline=$((SECONDS + $3)) pid
+  pid=$(<"$PIDS/$name.pid")
   until http_ok "$url"; do
-    if ! pid_of "$name" >/dev/null; then
+    # kill -0, not pid_of: until nohup and setsid have exec'd into the command (slow on a busy
+    # machine), the pid's cmdline is theirs, and pid_of would call a starting process dead.
+    if ! kill -0 "$pid" 2>/dev/null; then
       rm -f "$PIDS/$name.pid"
       tail -n 40 "$LOGS/$name.log" >&2
       die "$name exited during start (log above, full log: $LOGS/$name.log)"

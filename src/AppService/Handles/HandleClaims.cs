@@ -114,6 +114,12 @@ public sealed class HandleClaims
                 ? new(ClaimStatus.HasAnother, other, $"You have the handle '{other}' already; handles are permanent.")
                 : new(ClaimStatus.Taken, handle, $"'{handle}' is taken.");
         }
+        catch
+        {
+            // LiteDB binds a transaction to its thread: one left open would take in that thread's next writes.
+            db.Rollback();
+            throw;
+        }
 
         audit.Record(actor, "claim handle", userKey, "ok", handle);
         return new(ClaimStatus.Claimed, handle, null);

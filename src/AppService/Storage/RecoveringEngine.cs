@@ -97,7 +97,12 @@ public sealed partial class RecoveringEngine : ILiteEngine
         lock (gate)
         {
             disposed = true;
-            current?.Dispose();
+            if (current is { } engine)
+            {
+                engine.Dispose();
+                Abandon(engine);
+            }
+
             current = null;
         }
 
@@ -184,11 +189,50 @@ public sealed partial class RecoveringEngine : ILiteEngine
                 // LiteDB has usually closed it already; after a failed explicit commit it has not, and its memory
                 // no longer matches the files. Closing writes only what the log holds as committed.
                 engine.Dispose();
+                Abandon(engine);
             }
         }
 
         return new StorageFaultException(e);
     }
+
+    /// <summary>
+    /// A failed or closed engine keeps the transactions that were open in it, undisposed (its close gives up
+    /// at the first that fails to dispose). Their finalizers would dispose them later, on the finalizer thread,
+    /// fail LiteDB's own checks ("discarded page must be writable") and so end the process. Nothing of
+    /// theirs is to be kept: their finalizers are switched off. Should a LiteDB version move the fields this
+    /// reaches, the engine is kept reachable instead, which keeps its transactions from being finalized.
+    /// </summary>
+    private void Abandon(LiteEngine engine)
+    {
+        try
+        {
+            if (GetMonitor?.Invoke(engine, null) is { } monitor
+                && monitor.GetType().GetProperty("Transactions")?.GetValue(monitor) is System.Collections.IEnumerable transactions)
+            {
+                foreach (var open in transactions.Cast<object>().ToList())
+                {
+#pragma warning disable CA1816 // on LiteDB's objects, not ours: that is the point
+                    GC.SuppressFinalize(open);
+#pragma warning restore CA1816
+                }
+
+                return;
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.Reflection.TargetInvocationException)
+        {
+            LogAbandonFallback(e.Message);
+        }
+
+        kept.Add(engine);
+    }
+
+    private static readonly System.Reflection.MethodInfo? GetMonitor =
+        typeof(LiteEngine).GetMethod("GetMonitor", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic);
+
+    // Failed engines kept reachable when their transactions' finalizers could not be switched off.
+    private readonly List<LiteEngine> kept = [];
 
     private LiteEngine Open()
     {
@@ -216,6 +260,9 @@ public sealed partial class RecoveringEngine : ILiteEngine
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The database compared text as {Before}; it was copied into one that compares it as {After} (ids that differ by case are different ids); the old file is kept as {Backup}")]
     private partial void LogCollationChanged(string before, string after, string backup);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The failed database engine is kept in memory: its open transactions could not be let go ({Reason})")]
+    private partial void LogAbandonFallback(string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The database is open again after a failure")]
     private partial void LogReopened();
