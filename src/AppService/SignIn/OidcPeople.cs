@@ -96,8 +96,13 @@ public sealed class OidcPeople(
             }
 
             u.Name = named ?? (u.Name.Length > 0 ? u.Name : slug!);
-            u.Email = mailed ?? u.Email;
-            u.EmailVerified = verified;
+            // The assertion's word on its email; without one, the email and whether it is vouched for stay.
+            if (mailed is not null)
+            {
+                u.Email = mailed;
+                u.EmailVerified = verified;
+            }
+
             u.Handle ??= handle;
         }, () => new UserDoc { Id = key, TenantId = tenant!, Slug = slug!, UpdatedAt = DateTime.UtcNow })!;
         backlog.Enqueue(Reconciler.UserKeyPrefix + key);
