@@ -8,6 +8,9 @@ public interface IOidcPeople
 {
     OidcPerson? Find(string userKey);
 
+    /// <summary>The user key of the person the tenant id and user name name, exactly as written; null when nobody has them.</summary>
+    string? AccountOf(string tenantId, string userSlug);
+
     /// <summary>The person if the tenant, user and password match a local account, else null.</summary>
     OidcPerson? CheckPassword(string tenantId, string userSlug, string password);
 

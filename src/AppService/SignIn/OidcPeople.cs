@@ -25,6 +25,9 @@ public sealed class OidcPeople(
 
     public OidcPerson? Find(string userKey) => store.Users.FindById(userKey) is { } user ? Person(user) : null;
 
+    public string? AccountOf(string tenantId, string userSlug) =>
+        Names.IsValid(tenantId) && Names.IsValid(userSlug) && store.Users.FindById(Names.UserKey(tenantId, userSlug)) is { } user ? user.Id : null;
+
     public OidcPerson? CheckPassword(string tenantId, string userSlug, string password)
     {
         var user = Names.IsValid(tenantId) && Names.IsValid(userSlug) ? store.Users.FindById(Names.UserKey(tenantId, userSlug)) : null;

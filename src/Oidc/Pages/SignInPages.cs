@@ -26,16 +26,21 @@ public static class SignInPages
         return app;
     }
 
+    // The longest a community or user name can be (OpenMeet's ids), a password, a return address.
+    private const int MaxName = 100;
+    private const int MaxPassword = 1024;
+    private const int MaxReturnUrl = 8192;
+
     /// <summary>Only our own authorization endpoint is a place to go back to: no open redirects.</summary>
     public static string? SafeReturn(string? url) =>
-        url is not null && url.StartsWith("/oidc/authorize?", StringComparison.Ordinal) && !url.Contains("//", StringComparison.Ordinal) ? url : null;
+        url is { Length: <= MaxReturnUrl } && url.StartsWith("/oidc/authorize?", StringComparison.Ordinal) && !url.Contains("//", StringComparison.Ordinal) ? url : null;
 
     private static IResult ShowLogin(string? returnUrl, HttpContext http, OidcConfig config, IAntiforgery antiforgery) =>
         SafeReturn(returnUrl) is not { } back
             ? Html.Error("Nothing to sign in to", "Start signing in from your Matrix app (Element, FluffyChat, ...).")
             : LoginPage(http, config, antiforgery, back, null, null, null);
 
-    private static IResult LoginPage(HttpContext http, OidcConfig config, IAntiforgery antiforgery, string back, string? tenant, string? user, string? error)
+    private static IResult LoginPage(HttpContext http, OidcConfig config, IAntiforgery antiforgery, string back, string? tenant, string? user, string? error, int status = 400)
     {
         var body = error is null ? "" : $"<p class=\"error\">{Html.E(error)}</p>";
         if (config.OpenMeetLoginUrl.Length > 0)
@@ -66,7 +71,7 @@ public static class SignInPages
             body += "<p class=\"error\">No way to sign in is configured on this server.</p>";
         }
 
-        return Html.Page("Sign in to Matrix with OpenMeet", body, error is null ? 200 : 400);
+        return Html.Page("Sign in to Matrix with OpenMeet", body, error is null ? 200 : status);
     }
 
     private static async Task<IResult> PostLogin(HttpContext http, OidcConfig config, IAntiforgery antiforgery, IOidcPeople people, LoginAttempts attempts)
@@ -92,11 +97,22 @@ public static class SignInPages
         }
 
         string tenant = form["tenant"].ToString().Trim(), user = form["user"].ToString().Trim(), password = form["password"].ToString();
-        var address = http.Connection.RemoteIpAddress?.ToString() ?? "?";
-        var account = $"{tenant}/{user}";
-        if (attempts.Blocked(account, address))
+        var address = LoginAttempts.AddressKey(http.Connection.RemoteIpAddress);
+        if (tenant.Length > MaxName || user.Length > MaxName || password.Length > MaxPassword)
         {
-            return LoginPage(http, config, antiforgery, back, tenant, user, "Too many failed attempts. Wait a quarter of an hour and try again.");
+            // No account has such names: a failure of the address only, and nothing of it kept or shown.
+            attempts.Failed(null, address);
+            return LoginPage(http, config, antiforgery, back, null, null, "The community, user name or password is wrong.");
+        }
+
+        // Counted by the account the names resolve to: names nobody has count against the address only.
+        var account = people.AccountOf(tenant, user);
+        if (attempts.Wait(account, address) is { Ticks: > 0 } wait)
+        {
+            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            return LoginPage(http, config, antiforgery, back, tenant, user,
+                $"Too many failed attempts. Try again in {seconds} second{(seconds == 1 ? "" : "s")}.", StatusCodes.Status429TooManyRequests);
         }
 
         if (people.CheckPassword(tenant, user, password) is not { } person)
@@ -104,6 +120,8 @@ public static class SignInPages
             attempts.Failed(account, address);
             return LoginPage(http, config, antiforgery, back, tenant, user, "The community, user name or password is wrong.");
         }
+
+        attempts.Succeeded(person.UserKey);
 
         if (person.Revoked)
         {

@@ -35,7 +35,9 @@ internal sealed partial class SignInHost : IAsyncDisposable
 
     public HttpClient Api => Service.Private(TestService.InternalToken);
 
-    public static async Task<SignInHost> StartAsync()
+    /// <param name="trustedProxies">The public listener's trusted_proxies (YAML list), if any.</param>
+    /// <param name="configure">Services to replace, e.g. the failed sign-ins on a clock of the test's.</param>
+    public static async Task<SignInHost> StartAsync(string? trustedProxies = null, Action<IServiceCollection>? configure = null)
     {
         var service = new TestService($$"""
             openmeet:
@@ -52,7 +54,13 @@ internal sealed partial class SignInHost : IAsyncDisposable
                   redirect_uris: ["{{RedirectUri}}"]
             """);
         File.WriteAllText(service.ConfigPath, File.ReadAllText(service.ConfigPath).Replace(PortSlot, service.PublicPort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
-        await service.StartAsync();
+        if (trustedProxies is not null)
+        {
+            File.WriteAllText(service.ConfigPath, File.ReadAllText(service.ConfigPath)
+                .Replace("resources: [api, oidc, health]", $"resources: [api, oidc, health]\n    trusted_proxies: {trustedProxies}", StringComparison.Ordinal));
+        }
+
+        await service.StartAsync(configure);
         var host = new SignInHost(service);
         (await host.Api.PutAsJsonAsync("/internal/tenants/t1", new { name = "Tenant one", domain = "one.example" })).EnsureSuccessStatusCode();
         (await host.Api.PutAsJsonAsync("/internal/tenants/t2", new { name = "Tenant two" })).EnsureSuccessStatusCode();
@@ -108,6 +116,24 @@ internal sealed partial class SignInHost : IAsyncDisposable
             new FormUrlEncodedContent([new("assertion", assertion), new("state", await HandoffStateAsync())]));
         response.StatusCode.Should().Be(HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
         return Cookies(response).Single(c => c.StartsWith("openmeet.oidc.session=", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Posts the password form (with a fresh CSRF token) as a browser behind a proxy that says it is
+    /// <paramref name="forwardedFor"/>; the response and its page.
+    /// </summary>
+    public async Task<(HttpResponseMessage Response, string Body)> PasswordAsync(string tenant, string user, string password, string? forwardedFor = null)
+    {
+        var (cookie, hidden) = await FormAsync($"/oidc/login?returnUrl={Uri.EscapeDataString(ReturnUrl)}");
+        using var browser = Browser();
+        var request = BrokenForms.Post("/oidc/login", new FormUrlEncodedContent([.. hidden, new("tenant", tenant), new("user", user), new("password", password)]), cookie);
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+
+        var response = await browser.SendAsync(request);
+        return (response, await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>A page's form: its CSRF cookie and hidden fields, as a browser would post them back.</summary>
