@@ -17,9 +17,9 @@ public interface IOidcPeople
     /// <summary>
     /// The person a signed OpenMeet assertion names (created if the issuer did not know them yet), or
     /// why the assertion is refused (signature, issuer, audience = our issuer, at most a minute of life,
-    /// a jti never seen before).
+    /// the <paramref name="nonce"/> of this browser's hand-off, a jti never seen before).
     /// </summary>
-    Task<(OidcPerson? Person, string? Problem)> FromAssertionAsync(string assertion, CancellationToken ct);
+    Task<(OidcPerson? Person, string? Problem)> FromAssertionAsync(string assertion, string nonce, CancellationToken ct);
 
     /// <summary>Why the person cannot have the handle (null: they can), and free ones to offer.</summary>
     Task<(string Handle, string? Problem, IReadOnlyList<string> Suggestions)> CheckHandleAsync(OidcPerson person, string handle, CancellationToken ct);

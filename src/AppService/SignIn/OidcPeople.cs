@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
@@ -35,7 +37,7 @@ public sealed class OidcPeople(
         return Passwords.VerifyOrDummy(password, user?.PasswordHash) && user is not null ? Person(user) : null;
     }
 
-    public async Task<(OidcPerson? Person, string? Problem)> FromAssertionAsync(string assertion, CancellationToken ct)
+    public async Task<(OidcPerson? Person, string? Problem)> FromAssertionAsync(string assertion, string nonce, CancellationToken ct)
     {
         var options = bearer.Get(JwtBearerDefaults.AuthenticationScheme);
         var parameters = options.TokenValidationParameters.Clone();
@@ -71,6 +73,12 @@ public sealed class OidcPeople(
         if (Text(JwtRegisteredClaimNames.Jti) is not { Length: > 0 and <= MaxJtiLength } jti)
         {
             return (null, $"The OpenMeet assertion needs a jti of 1 to {MaxJtiLength} characters.");
+        }
+
+        // Echoed from the hand-off that sent the browser to OpenMeet: the assertion is for this browser's sign-in.
+        if (Text("nonce") is not { } echoed || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(echoed), Encoding.UTF8.GetBytes(nonce)))
+        {
+            return (null, "The OpenMeet assertion is not for this sign-in: its nonce is not the one this sign-in sent.");
         }
 
         if (!used.TryUse(jti, token.ValidTo))

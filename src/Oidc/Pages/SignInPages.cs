@@ -4,10 +4,8 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Primitives;
 using OpenMeet.Oidc.Endpoints;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -20,8 +18,8 @@ public static class SignInPages
     {
         app.MapGet("/oidc/login", (Delegate)ShowLogin);
         app.MapPost("/oidc/login", (Delegate)PostLogin);
-        app.MapGet("/oidc/openmeet", (Delegate)ToOpenMeet);
-        app.MapMethods("/oidc/openmeet/callback", ["GET", "POST"], (Delegate)FromOpenMeet);
+        app.MapGet("/oidc/openmeet", (Delegate)OpenMeetHandoff.Start);
+        app.MapMethods("/oidc/openmeet/callback", ["GET", "POST"], (Delegate)OpenMeetHandoff.Finish);
         app.MapGet("/oidc/signed-out", () => Html.Page("You are signed out", "<p>You are signed out of OpenMeet's Matrix sign-in. You can close this page.</p>"));
         return app;
     }
@@ -132,60 +130,7 @@ public static class SignInPages
         return Results.Redirect(back);
     }
 
-    private static IResult ToOpenMeet(string? returnUrl, OidcConfig config, IDataProtectionProvider protection)
-    {
-        if (config.OpenMeetLoginUrl.Length == 0 || SafeReturn(returnUrl) is not { } back)
-        {
-            return Html.Error("Nothing to sign in to", "Start signing in from your Matrix app.");
-        }
-
-        var state = protection.CreateProtector("openmeet-handoff").ToTimeLimitedDataProtector().Protect(back, TimeSpan.FromMinutes(15));
-        var callback = $"{config.Issuer.TrimEnd('/')}/openmeet/callback";
-        var separator = config.OpenMeetLoginUrl.Contains('?', StringComparison.Ordinal) ? '&' : '?';
-        return Results.Redirect($"{config.OpenMeetLoginUrl}{separator}redirect_uri={Uri.EscapeDataString(callback)}&state={Uri.EscapeDataString(state)}");
-    }
-
-    private static async Task<IResult> FromOpenMeet(HttpContext http, IOidcPeople people, IDataProtectionProvider protection)
-    {
-        IEnumerable<KeyValuePair<string, StringValues>> values = http.Request.Query;
-        if (http.Request.HasFormContentType)
-        {
-            if (await PostedForm.ReadAsync(http) is not { } form)
-            {
-                return PostedForm.Unreadable();
-            }
-
-            values = form;
-        }
-
-        var fields = values.ToDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.Ordinal);
-        string back;
-        try
-        {
-            back = SafeReturn(protection.CreateProtector("openmeet-handoff").ToTimeLimitedDataProtector().Unprotect(fields.GetValueOrDefault("state") ?? ""))
-                ?? throw new CryptographicException("not a return address");
-        }
-        catch (CryptographicException)
-        {
-            return Html.Error("This sign-in expired", "Start signing in again from your Matrix app.");
-        }
-
-        var (person, problem) = await people.FromAssertionAsync(fields.GetValueOrDefault("assertion") ?? "", http.RequestAborted);
-        if (person is null)
-        {
-            return Html.Error("OpenMeet's answer was not accepted", problem ?? "The assertion is not valid.", 401);
-        }
-
-        if (person.Revoked)
-        {
-            return Html.Error("Access revoked", "Your Matrix access has been revoked. Ask your community's organisers.", 403);
-        }
-
-        await SignInAsync(http, person);
-        return Results.Redirect(back);
-    }
-
-    private static Task SignInAsync(HttpContext http, OidcPerson person)
+    internal static Task SignInAsync(HttpContext http, OidcPerson person)
     {
         var identity = new ClaimsIdentity(OidcIssuer.SessionScheme);
         identity.AddClaim(new Claim(Identity.UserKeyClaim, person.UserKey));

@@ -81,13 +81,39 @@ internal sealed partial class SignInHost : IAsyncDisposable
             BaseAddress = new Uri($"http://127.0.0.1:{Service.PublicPort}"),
         };
 
-    /// <summary>The state the issuer sends to OpenMeet's login page and takes back on the callback.</summary>
-    public async Task<string> HandoffStateAsync()
+    /// <summary>
+    /// A browser sets out for OpenMeet's login page: the state and nonce the issuer sends there (OpenMeet
+    /// echoes the nonce in its assertion) and the cookie the browser keeps (<c>name=nonce</c>).
+    /// </summary>
+    public async Task<Handoff> HandoffAsync()
     {
         using var browser = Browser();
         var response = await browser.GetAsync($"/oidc/openmeet?returnUrl={Uri.EscapeDataString(ReturnUrl)}");
         response.StatusCode.Should().Be(HttpStatusCode.Redirect);
-        return HttpUtility.ParseQueryString(response.Headers.Location!.Query)["state"]!;
+        var query = HttpUtility.ParseQueryString(response.Headers.Location!.Query);
+        return new(query["state"]!, query["nonce"]!, Cookies(response).Single(c => c.StartsWith("openmeet.oidc.handoff=", StringComparison.Ordinal)));
+    }
+
+    /// <summary>The assertion and state posted back to the callback by the browser that holds the hand-off's cookie.</summary>
+    public static HttpRequestMessage Callback(Handoff handoff, string assertion, string? cookie = "") =>
+        BrokenForms.Post("/oidc/openmeet/callback", new FormUrlEncodedContent([new("assertion", assertion), new("state", handoff.State)]), cookie == "" ? handoff.Cookie : cookie);
+
+    /// <summary>A signed assertion of OpenMeet's for the person, echoing the hand-off's nonce.</summary>
+    public string Assertion(string tenant, string slug, string? nonce, Action<System.Text.Json.Nodes.JsonObject>? change = null)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var claims = new System.Text.Json.Nodes.JsonObject
+        {
+            ["iss"] = TestService.JwtIssuer, ["aud"] = Issuer, ["sub"] = slug, ["tenant_id"] = tenant, ["name"] = $"Person {slug}",
+            ["jti"] = Guid.NewGuid().ToString("N"), ["iat"] = now, ["exp"] = now + 50,
+        };
+        if (nonce is not null)
+        {
+            claims["nonce"] = nonce;
+        }
+
+        change?.Invoke(claims);
+        return RawJwt.Sign(new() { ["alg"] = "HS256", ["typ"] = "JWT" }, claims.ToJsonString(), TestService.JwtSecret);
     }
 
     /// <summary>Signs in with the password; the session cookie.</summary>
@@ -104,16 +130,9 @@ internal sealed partial class SignInHost : IAsyncDisposable
     /// <summary>Signs in with a fresh assertion from OpenMeet (creating the person); the session cookie.</summary>
     public async Task<string> SessionByAssertionAsync(string tenant, string slug)
     {
-        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var claims = new System.Text.Json.Nodes.JsonObject
-        {
-            ["iss"] = TestService.JwtIssuer, ["aud"] = Issuer, ["sub"] = slug, ["tenant_id"] = tenant, ["name"] = $"Person {slug}",
-            ["jti"] = Guid.NewGuid().ToString("N"), ["iat"] = now, ["exp"] = now + 50,
-        };
-        var assertion = RawJwt.Sign(new() { ["alg"] = "HS256", ["typ"] = "JWT" }, claims.ToJsonString(), TestService.JwtSecret);
+        var handoff = await HandoffAsync();
         using var browser = Browser();
-        using var response = await browser.PostAsync("/oidc/openmeet/callback",
-            new FormUrlEncodedContent([new("assertion", assertion), new("state", await HandoffStateAsync())]));
+        using var response = await browser.SendAsync(Callback(handoff, Assertion(tenant, slug, handoff.Nonce)));
         response.StatusCode.Should().Be(HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
         return Cookies(response).Single(c => c.StartsWith("openmeet.oidc.session=", StringComparison.Ordinal));
     }

@@ -24,6 +24,7 @@ namespace OpenMeet.AppService.Tests.SignIn;
 public sealed class VouchedEmailTests : IAsyncLifetime
 {
     private const string Issuer = "http://127.0.0.1:1/oidc";
+    private const string Nonce = "nonce-of-the-hand-off";
     private readonly ConcurrentDictionary<string, JsonObject> accounts = new(StringComparer.Ordinal);
     private WebApplication synapse = null!;
     private TestService service = null!;
@@ -74,7 +75,7 @@ public sealed class VouchedEmailTests : IAsyncLifetime
     [Fact]
     public async Task AnEmailOpenMeetDidNotVerifyReachesNeitherSynapseNorTheIdToken()
     {
-        var (person, problem) = await People.FromAssertionAsync(Assertion("una", "una@example.org", verified: false), CancellationToken.None);
+        var (person, problem) = await People.FromAssertionAsync(Assertion("una", "una@example.org", verified: false), Nonce, CancellationToken.None);
         problem.Should().BeNull();
         (await People.ClaimHandleAsync(person!, "una.unverified", CancellationToken.None)).Should().BeNull();
 
@@ -87,7 +88,7 @@ public sealed class VouchedEmailTests : IAsyncLifetime
     [Fact]
     public async Task AnEmailOpenMeetVerifiedReachesSynapseAndTheIdToken()
     {
-        var (person, _) = await People.FromAssertionAsync(Assertion("vic", "vic@example.org", verified: true), CancellationToken.None);
+        var (person, _) = await People.FromAssertionAsync(Assertion("vic", "vic@example.org", verified: true), Nonce, CancellationToken.None);
         (await People.ClaimHandleAsync(person!, "vic.verified", CancellationToken.None)).Should().BeNull();
 
         var account = await ProvisionedAsync("t1/vic", "@vic.verified:test.example.org");
@@ -111,7 +112,7 @@ public sealed class VouchedEmailTests : IAsyncLifetime
     public async Task AnUnverifiedEmailInAnAssertionTakesBackWhatTheInternalApiVouchedFor()
     {
         (await Api.PutAsJsonAsync("/internal/tenants/t1/users/xan", new { name = "Xan", email = "xan@example.org" })).EnsureSuccessStatusCode();
-        await People.FromAssertionAsync(Assertion("xan", "xan@elsewhere.example", verified: false), CancellationToken.None);
+        await People.FromAssertionAsync(Assertion("xan", "xan@elsewhere.example", verified: false), Nonce, CancellationToken.None);
         (await People.ClaimHandleAsync(People.Find("t1/xan")!, "xan.changed", CancellationToken.None)).Should().BeNull();
 
         var account = await ProvisionedAsync("t1/xan", "@xan.changed:test.example.org");
@@ -136,7 +137,7 @@ public sealed class VouchedEmailTests : IAsyncLifetime
         Audience = Issuer,
         Claims = new Dictionary<string, object>
         {
-            ["sub"] = sub, ["tenant_id"] = "t1", ["name"] = sub, ["jti"] = Guid.NewGuid().ToString("N"), ["email"] = email, ["email_verified"] = verified,
+            ["sub"] = sub, ["tenant_id"] = "t1", ["name"] = sub, ["jti"] = Guid.NewGuid().ToString("N"), ["email"] = email, ["email_verified"] = verified, ["nonce"] = Nonce,
         },
         NotBefore = DateTime.UtcNow.AddSeconds(-5),
         IssuedAt = DateTime.UtcNow.AddSeconds(-5),
