@@ -37,6 +37,7 @@ public static class ServiceHost
         configure?.Invoke(builder.Services);
 
         var app = builder.Build();
+        app.UseTrustedProxies(config);
         app.UseErrorBodies();
         app.UseRequestLogging();
         app.UseExceptionBodies();

@@ -8,15 +8,18 @@ public interface IOidcPeople
 {
     OidcPerson? Find(string userKey);
 
+    /// <summary>The user key of the person the tenant id and user name name, exactly as written; null when nobody has them.</summary>
+    string? AccountOf(string tenantId, string userSlug);
+
     /// <summary>The person if the tenant, user and password match a local account, else null.</summary>
     OidcPerson? CheckPassword(string tenantId, string userSlug, string password);
 
     /// <summary>
     /// The person a signed OpenMeet assertion names (created if the issuer did not know them yet), or
     /// why the assertion is refused (signature, issuer, audience = our issuer, at most a minute of life,
-    /// a jti never seen before).
+    /// the <paramref name="nonce"/> of this browser's hand-off, a jti never seen before).
     /// </summary>
-    Task<(OidcPerson? Person, string? Problem)> FromAssertionAsync(string assertion, CancellationToken ct);
+    Task<(OidcPerson? Person, string? Problem)> FromAssertionAsync(string assertion, string nonce, CancellationToken ct);
 
     /// <summary>Why the person cannot have the handle (null: they can), and free ones to offer.</summary>
     Task<(string Handle, string? Problem, IReadOnlyList<string> Suggestions)> CheckHandleAsync(OidcPerson person, string handle, CancellationToken ct);

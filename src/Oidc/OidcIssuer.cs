@@ -21,6 +21,7 @@ public static class OidcIssuer
     {
         services.AddSingleton(config);
         services.AddSingleton<LoginAttempts>();
+        services.AddSingleton<HandleCheckLimit>();
         services.AddSingleton<BackchannelLogout>();
         services.AddSingleton<ISessionLogout>(sp => sp.GetRequiredService<BackchannelLogout>());
         services.AddSingleton<UsedAssertions>();

@@ -2,7 +2,10 @@ using LiteDB;
 
 namespace OpenMeet.Oidc;
 
-/// <summary>The <c>jti</c>s of OpenMeet assertions already used: each one signs someone in once.</summary>
+/// <summary>
+/// The <c>jti</c>s of OpenMeet assertions already used, and the nonces of finished hand-offs (as
+/// <c>handoff:</c>nonce): each one signs someone in once.
+/// </summary>
 public sealed class UsedAssertions(LiteDatabase db)
 {
     private readonly ILiteCollection<BsonDocument> used = db.GetCollection("oidc_used_assertions");

@@ -86,7 +86,7 @@ public sealed class CaseDistinctIdsTests : IAsyncLifetime
         people.CheckPassword("SecProbe", "Carol", "carols-password").Should().BeNull();
         people.CheckPassword("secprobe", "CAROL", "carols-password").Should().BeNull();
 
-        var (person, problem) = await people.FromAssertionAsync(Assertion("SECPROBE", "carol"), CancellationToken.None);
+        var (person, problem) = await people.FromAssertionAsync(Assertion("SECPROBE", "carol"), "nonce-1", CancellationToken.None);
         person.Should().BeNull();
         problem.Should().Be("The OpenMeet assertion names no known community and person.");
         Store.Users.FindById("secprobe/carol")!.Email.Should().BeNull("nothing of the refused assertion reached Carol");
@@ -144,7 +144,7 @@ public sealed class CaseDistinctIdsTests : IAsyncLifetime
     {
         Issuer = TestService.JwtIssuer,
         Audience = Issuer,
-        Claims = new Dictionary<string, object> { ["sub"] = sub, ["tenant_id"] = tenant, ["jti"] = Guid.NewGuid().ToString("N"), ["email"] = "x@evil.example" },
+        Claims = new Dictionary<string, object> { ["sub"] = sub, ["tenant_id"] = tenant, ["jti"] = Guid.NewGuid().ToString("N"), ["email"] = "x@evil.example", ["nonce"] = "nonce-1" },
         NotBefore = DateTime.UtcNow.AddSeconds(-5),
         IssuedAt = DateTime.UtcNow.AddSeconds(-5),
         Expires = DateTime.UtcNow.AddSeconds(50),

@@ -87,6 +87,10 @@ public sealed class ConfigTests : IDisposable
     [InlineData("resources: [appservice, internal, health]", "resources: [appservice, internals]", "listeners[0].resources: unknown resource 'internals' (known: api, appservice, health, internal, metrics, oidc)")]
     [InlineData("resources: [appservice, internal, health]", "resources: [internal]", "listeners: no listener serves the 'appservice' resource")]
     [InlineData("path: ./data/openmeet.db", "path: \"\"", "database.path: required")]
+    [InlineData("resources: [appservice, internal, health]", "resources: [appservice, internal, health]\n    trusted_proxies: [10.0.0.0/8, proxy.internal]",
+        "listeners[0].trusted_proxies[1]: expected the address of a reverse proxy (10.0.0.5) or a network of them (10.0.0.0/8), got 'proxy.internal'")]
+    [InlineData("resources: [appservice, internal, health]", "resources: [appservice, internal, health]\n    trusted_proxies: [10.0.0.0/33]",
+        "listeners[0].trusted_proxies[0]: expected the address of a reverse proxy")]
     public void BadValueIsRefusedNamingTheKey(string good, string bad, string expected)
     {
         Valid.Should().Contain(good);

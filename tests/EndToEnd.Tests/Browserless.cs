@@ -43,6 +43,18 @@ internal sealed partial class Browserless : IDisposable
 
     public Task<HttpResponseMessage> GetAsync(string url) => SendAsync(HttpMethod.Get, url);
 
+    /// <summary>Another browser with the cookies this one has now: what a replay would send.</summary>
+    public Browserless Copy()
+    {
+        var copy = new Browserless();
+        foreach (var (host, jar) in cookies)
+        {
+            copy.cookies[host] = new(jar, StringComparer.Ordinal);
+        }
+
+        return copy;
+    }
+
     public static string Location(HttpResponseMessage response, string from)
     {
         response.StatusCode.Should().BeOneOf([HttpStatusCode.Found, HttpStatusCode.Redirect, HttpStatusCode.SeeOther, HttpStatusCode.TemporaryRedirect],

@@ -262,7 +262,7 @@ public sealed class OidcProtocolEndToEndTests(LiveStackFixture stack)
             IssuedAt = issued,
             NotBefore = issued,
             Expires = expires,
-            Claims = new Dictionary<string, object> { ["sub"] = "ivy", ["tenant_id"] = tenant, ["jti"] = Guid.NewGuid().ToString("N") },
+            Claims = new Dictionary<string, object> { ["sub"] = "ivy", ["tenant_id"] = tenant, ["jti"] = Guid.NewGuid().ToString("N"), ["nonce"] = handoff["nonce"]! },
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(stack["OPENMEET_JWT_SECRET"])), SecurityAlgorithms.HmacSha256),
         });
 

@@ -119,20 +119,27 @@ public sealed class SsoEndToEndTests(LiveStackFixture stack)
         var toOpenMeet = Browserless.Location(await browser.GetAsync($"{Public}/oidc/openmeet?returnUrl={Uri.EscapeDataString(returnUrl)}"), Public);
         var handoff = HttpUtility.ParseQueryString(new Uri(toOpenMeet).Query);
 
-        // This test plays OpenMeet: it signs Gus in and sends the browser back with an assertion.
-        var assertion = Assertion("gus", tenant, TimeSpan.FromSeconds(50), out _);
+        // This test plays OpenMeet: it signs Gus in and sends the browser back with an assertion that
+        // echoes the hand-off's nonce.
+        var assertion = Assertion("gus", tenant, handoff["nonce"]!, TimeSpan.FromSeconds(50), out _);
         var callback = $"{handoff["redirect_uri"]}?assertion={Uri.EscapeDataString(assertion)}&state={Uri.EscapeDataString(handoff["state"]!)}";
+        using var sameCookies = browser.Copy();
         var next = Browserless.Location(await browser.GetAsync(callback), callback);
         var (userId, _) = await FinishAsync(browser, next);
         userId.Should().Be(om.UserId(handle), "the provisioned account, linked by external_ids, never a second one");
 
-        // The same assertion again is refused.
-        var replay = await new Browserless().GetAsync(callback);
+        // The same callback again, with the hand-off's cookie as it was, is refused.
+        var replay = await sameCookies.GetAsync(callback);
         replay.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         (await replay.Content.ReadAsStringAsync()).Should().Contain("used before");
+
+        // And in another browser, which never set out (login CSRF), it signs nobody in.
+        var elsewhere = await new Browserless().GetAsync(callback);
+        elsewhere.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await elsewhere.Content.ReadAsStringAsync()).Should().Contain("not started in this browser");
     }
 
-    private string Assertion(string slug, string tenant, TimeSpan life, out string jti)
+    private string Assertion(string slug, string tenant, string nonce, TimeSpan life, out string jti)
     {
         jti = Guid.NewGuid().ToString("N");
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
@@ -142,7 +149,7 @@ public sealed class SsoEndToEndTests(LiveStackFixture stack)
             IssuedAt = DateTime.UtcNow,
             NotBefore = DateTime.UtcNow,
             Expires = DateTime.UtcNow + life,
-            Claims = new Dictionary<string, object> { ["sub"] = slug, ["tenant_id"] = tenant, ["name"] = "Gus", ["email"] = "gus@example.org", ["jti"] = jti },
+            Claims = new Dictionary<string, object> { ["sub"] = slug, ["tenant_id"] = tenant, ["name"] = "Gus", ["email"] = "gus@example.org", ["jti"] = jti, ["nonce"] = nonce },
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(stack["OPENMEET_JWT_SECRET"])), SecurityAlgorithms.HmacSha256),
         });
     }

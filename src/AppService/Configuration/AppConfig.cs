@@ -92,6 +92,9 @@ public sealed class ListenerConfig
 {
     public string Bind { get; set; } = "";
     public List<string> Resources { get; set; } = [];
+    /// <summary>Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed on this listener.</summary>
+    [ConfigurationKeyName("trusted_proxies")]
+    public List<string> TrustedProxies { get; set; } = [];
 }
 
 public sealed class DatabaseConfig

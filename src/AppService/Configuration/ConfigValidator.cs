@@ -277,6 +277,14 @@ public static partial class ConfigValidator
             {
                 p.Add($"listeners[{i}].resources: unknown resource '{r}' (known: {string.Join(", ", KnownResources)})");
             }
+
+            for (var j = 0; j < l.TrustedProxies.Count; j++)
+            {
+                if (!Hosting.TrustedProxies.TryParse(l.TrustedProxies[j], out _))
+                {
+                    p.Add($"listeners[{i}].trusted_proxies[{j}]: expected the address of a reverse proxy (10.0.0.5) or a network of them (10.0.0.0/8), got '{l.TrustedProxies[j]}'");
+                }
+            }
         }
 
         if (!listeners.Any(l => l.Resources.Contains("appservice")))

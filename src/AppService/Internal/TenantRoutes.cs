@@ -107,6 +107,8 @@ public static class TenantRoutes
         {
             u.Name = name;
             u.Email = body.Email;
+            // OpenMeet's own server vouches for what it sets here, as it does for what it signs.
+            u.EmailVerified = body.Email is { Length: > 0 };
             u.Handle ??= handle;
             u.PasswordHash = passwordHash ?? u.PasswordHash;
             // A revocation is lifted only when asked for in so many words, never by an update of the profile.

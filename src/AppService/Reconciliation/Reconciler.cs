@@ -438,7 +438,8 @@ public sealed partial class Reconciler(
                 ["external_id"] = Subjects.For(user.TenantId, user.Slug),
             }),
         };
-        if (user.Email is { Length: > 0 } email)
+        // Synapse takes a threepid as validated: only an email OpenMeet vouched for becomes one.
+        if (user.Email is { Length: > 0 } email && user.EmailVerified)
         {
             account["threepids"] = new JsonArray(new JsonObject { ["medium"] = "email", ["address"] = email });
         }

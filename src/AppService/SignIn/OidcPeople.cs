@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
@@ -25,14 +27,17 @@ public sealed class OidcPeople(
 
     public OidcPerson? Find(string userKey) => store.Users.FindById(userKey) is { } user ? Person(user) : null;
 
+    public string? AccountOf(string tenantId, string userSlug) =>
+        Names.IsValid(tenantId) && Names.IsValid(userSlug) && store.Users.FindById(Names.UserKey(tenantId, userSlug)) is { } user ? user.Id : null;
+
     public OidcPerson? CheckPassword(string tenantId, string userSlug, string password)
     {
         var user = Names.IsValid(tenantId) && Names.IsValid(userSlug) ? store.Users.FindById(Names.UserKey(tenantId, userSlug)) : null;
-        // The same work whether or not the user exists, so the answer's timing tells nothing.
-        return Passwords.Verify(password, user?.PasswordHash ?? Passwords.Hash("timing")) && user is not null ? Person(user) : null;
+        // One PBKDF2 run whether or not the user exists, so the answer's timing tells nothing.
+        return Passwords.VerifyOrDummy(password, user?.PasswordHash) && user is not null ? Person(user) : null;
     }
 
-    public async Task<(OidcPerson? Person, string? Problem)> FromAssertionAsync(string assertion, CancellationToken ct)
+    public async Task<(OidcPerson? Person, string? Problem)> FromAssertionAsync(string assertion, string nonce, CancellationToken ct)
     {
         var options = bearer.Get(JwtBearerDefaults.AuthenticationScheme);
         var parameters = options.TokenValidationParameters.Clone();
@@ -70,6 +75,12 @@ public sealed class OidcPeople(
             return (null, $"The OpenMeet assertion needs a jti of 1 to {MaxJtiLength} characters.");
         }
 
+        // Echoed from the hand-off that sent the browser to OpenMeet: the assertion is for this browser's sign-in.
+        if (Text("nonce") is not { } echoed || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(echoed), Encoding.UTF8.GetBytes(nonce)))
+        {
+            return (null, "The OpenMeet assertion is not for this sign-in: its nonce is not the one this sign-in sent.");
+        }
+
         if (!used.TryUse(jti, token.ValidTo))
         {
             return (null, "The OpenMeet assertion was used before.");
@@ -96,8 +107,13 @@ public sealed class OidcPeople(
             }
 
             u.Name = named ?? (u.Name.Length > 0 ? u.Name : slug!);
-            u.Email = mailed ?? u.Email;
-            u.EmailVerified = verified;
+            // The assertion's word on its email; without one, the email and whether it is vouched for stay.
+            if (mailed is not null)
+            {
+                u.Email = mailed;
+                u.EmailVerified = verified;
+            }
+
             u.Handle ??= handle;
         }, () => new UserDoc { Id = key, TenantId = tenant!, Slug = slug!, UpdatedAt = DateTime.UtcNow })!;
         backlog.Enqueue(Reconciler.UserKeyPrefix + key);

@@ -12,7 +12,10 @@ public sealed class UserDoc
     public string Slug { get; set; } = "";
     public string Name { get; set; } = "";
     public string? Email { get; set; }
-    /// <summary>OpenMeet vouched for the email (an assertion's email_verified): only then is it in id tokens.</summary>
+    /// <summary>
+    /// OpenMeet vouched for the email (set through the internal API, or an assertion's email_verified):
+    /// only then is it in id tokens and a threepid in Synapse.
+    /// </summary>
     public bool EmailVerified { get; set; }
     /// <summary>For local sign-in at the OIDC issuer (where enabled): PBKDF2, never the password.</summary>
     public string? PasswordHash { get; set; }

@@ -24,7 +24,7 @@ public static class HandlePage
         return session.Principal?.FindFirst(Identity.UserKeyClaim)?.Value is { } key ? people.Find(key) : null;
     }
 
-    private static async Task<IResult> Show(string? returnUrl, HttpContext http, IOidcPeople people, IAntiforgery antiforgery)
+    private static async Task<IResult> Show(string? returnUrl, HttpContext http, IOidcPeople people, IAntiforgery antiforgery, HandleCheckLimit limit)
     {
         if (SignInPages.SafeReturn(returnUrl) is not { } back || await PersonAsync(http, people) is not { } person)
         {
@@ -36,11 +36,16 @@ public static class HandlePage
             return Results.Redirect(back);
         }
 
+        if (!limit.TryTake(person.UserKey))
+        {
+            return TooMany(http);
+        }
+
         var (_, _, suggestions) = await people.CheckHandleAsync(person, person.Name, http.RequestAborted);
         return Page(http, antiforgery, back, person, (suggestions.Count > 0 ? suggestions[0] : ""), null, suggestions);
     }
 
-    private static async Task<IResult> Claim(HttpContext http, IOidcPeople people, IAntiforgery antiforgery)
+    private static async Task<IResult> Claim(HttpContext http, IOidcPeople people, IAntiforgery antiforgery, HandleCheckLimit limit)
     {
         if (await PostedForm.ReadAsync(http) is not { } form)
         {
@@ -57,6 +62,11 @@ public static class HandlePage
             return Html.Error("Nothing to sign in to", "Start signing in from your Matrix app.");
         }
 
+        if (!limit.TryTake(person.UserKey))
+        {
+            return TooMany(http);
+        }
+
         // A suggestion is a button of its own: no typing, no script.
         var wanted = form["pick"] is { Count: > 0 } pick ? pick.ToString() : form["handle"].ToString();
         if (await people.ClaimHandleAsync(person, wanted, http.RequestAborted) is { } problem)
@@ -68,15 +78,27 @@ public static class HandlePage
         return Results.Redirect(back);
     }
 
-    private static async Task<IResult> Check(string? handle, HttpContext http, IOidcPeople people)
+    private static async Task<IResult> Check(string? handle, HttpContext http, IOidcPeople people, HandleCheckLimit limit)
     {
         if (await PersonAsync(http, people) is not { } person)
         {
             return Results.Json(new { error = "not signed in" }, statusCode: 401);
         }
 
+        if (!limit.TryTake(person.UserKey))
+        {
+            http.Response.Headers.RetryAfter = "60";
+            return Results.Json(new { error = "rate_limited", message = "too many checks; try again in a minute" }, statusCode: 429);
+        }
+
         var (folded, problem, suggestions) = await people.CheckHandleAsync(person, handle ?? "", http.RequestAborted);
         return Results.Json(new { handle = folded, available = problem is null, reason = problem, suggestions });
+    }
+
+    private static IResult TooMany(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = "60";
+        return Html.Error("Too many tries", "You checked a lot of handles in a short time. Wait a minute and try again.", 429);
     }
 
     private static IResult Page(HttpContext http, IAntiforgery antiforgery, string back, OidcPerson person, string value, string? problem, IReadOnlyList<string> suggestions)

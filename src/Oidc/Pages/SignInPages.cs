@@ -4,10 +4,8 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Primitives;
 using OpenMeet.Oidc.Endpoints;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -20,22 +18,27 @@ public static class SignInPages
     {
         app.MapGet("/oidc/login", (Delegate)ShowLogin);
         app.MapPost("/oidc/login", (Delegate)PostLogin);
-        app.MapGet("/oidc/openmeet", (Delegate)ToOpenMeet);
-        app.MapMethods("/oidc/openmeet/callback", ["GET", "POST"], (Delegate)FromOpenMeet);
+        app.MapGet("/oidc/openmeet", (Delegate)OpenMeetHandoff.Start);
+        app.MapMethods("/oidc/openmeet/callback", ["GET", "POST"], (Delegate)OpenMeetHandoff.Finish);
         app.MapGet("/oidc/signed-out", () => Html.Page("You are signed out", "<p>You are signed out of OpenMeet's Matrix sign-in. You can close this page.</p>"));
         return app;
     }
 
+    // The longest a community or user name can be (OpenMeet's ids), a password, a return address.
+    private const int MaxName = 100;
+    private const int MaxPassword = 1024;
+    private const int MaxReturnUrl = 8192;
+
     /// <summary>Only our own authorization endpoint is a place to go back to: no open redirects.</summary>
     public static string? SafeReturn(string? url) =>
-        url is not null && url.StartsWith("/oidc/authorize?", StringComparison.Ordinal) && !url.Contains("//", StringComparison.Ordinal) ? url : null;
+        url is { Length: <= MaxReturnUrl } && url.StartsWith("/oidc/authorize?", StringComparison.Ordinal) && !url.Contains("//", StringComparison.Ordinal) ? url : null;
 
     private static IResult ShowLogin(string? returnUrl, HttpContext http, OidcConfig config, IAntiforgery antiforgery) =>
         SafeReturn(returnUrl) is not { } back
             ? Html.Error("Nothing to sign in to", "Start signing in from your Matrix app (Element, FluffyChat, ...).")
             : LoginPage(http, config, antiforgery, back, null, null, null);
 
-    private static IResult LoginPage(HttpContext http, OidcConfig config, IAntiforgery antiforgery, string back, string? tenant, string? user, string? error)
+    private static IResult LoginPage(HttpContext http, OidcConfig config, IAntiforgery antiforgery, string back, string? tenant, string? user, string? error, int status = 400)
     {
         var body = error is null ? "" : $"<p class=\"error\">{Html.E(error)}</p>";
         if (config.OpenMeetLoginUrl.Length > 0)
@@ -66,7 +69,7 @@ public static class SignInPages
             body += "<p class=\"error\">No way to sign in is configured on this server.</p>";
         }
 
-        return Html.Page("Sign in to Matrix with OpenMeet", body, error is null ? 200 : 400);
+        return Html.Page("Sign in to Matrix with OpenMeet", body, error is null ? 200 : status);
     }
 
     private static async Task<IResult> PostLogin(HttpContext http, OidcConfig config, IAntiforgery antiforgery, IOidcPeople people, LoginAttempts attempts)
@@ -92,11 +95,22 @@ public static class SignInPages
         }
 
         string tenant = form["tenant"].ToString().Trim(), user = form["user"].ToString().Trim(), password = form["password"].ToString();
-        var address = http.Connection.RemoteIpAddress?.ToString() ?? "?";
-        var account = $"{tenant}/{user}";
-        if (attempts.Blocked(account, address))
+        var address = LoginAttempts.AddressKey(http.Connection.RemoteIpAddress);
+        if (tenant.Length > MaxName || user.Length > MaxName || password.Length > MaxPassword)
         {
-            return LoginPage(http, config, antiforgery, back, tenant, user, "Too many failed attempts. Wait a quarter of an hour and try again.");
+            // No account has such names: a failure of the address only, and nothing of it kept or shown.
+            attempts.Failed(null, address);
+            return LoginPage(http, config, antiforgery, back, null, null, "The community, user name or password is wrong.");
+        }
+
+        // Counted by the account the names resolve to: names nobody has count against the address only.
+        var account = people.AccountOf(tenant, user);
+        if (attempts.Wait(account, address) is { Ticks: > 0 } wait)
+        {
+            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            return LoginPage(http, config, antiforgery, back, tenant, user,
+                $"Too many failed attempts. Try again in {seconds} second{(seconds == 1 ? "" : "s")}.", StatusCodes.Status429TooManyRequests);
         }
 
         if (people.CheckPassword(tenant, user, password) is not { } person)
@@ -105,58 +119,7 @@ public static class SignInPages
             return LoginPage(http, config, antiforgery, back, tenant, user, "The community, user name or password is wrong.");
         }
 
-        if (person.Revoked)
-        {
-            return Html.Error("Access revoked", "Your Matrix access has been revoked. Ask your community's organisers.", 403);
-        }
-
-        await SignInAsync(http, person);
-        return Results.Redirect(back);
-    }
-
-    private static IResult ToOpenMeet(string? returnUrl, OidcConfig config, IDataProtectionProvider protection)
-    {
-        if (config.OpenMeetLoginUrl.Length == 0 || SafeReturn(returnUrl) is not { } back)
-        {
-            return Html.Error("Nothing to sign in to", "Start signing in from your Matrix app.");
-        }
-
-        var state = protection.CreateProtector("openmeet-handoff").ToTimeLimitedDataProtector().Protect(back, TimeSpan.FromMinutes(15));
-        var callback = $"{config.Issuer.TrimEnd('/')}/openmeet/callback";
-        var separator = config.OpenMeetLoginUrl.Contains('?', StringComparison.Ordinal) ? '&' : '?';
-        return Results.Redirect($"{config.OpenMeetLoginUrl}{separator}redirect_uri={Uri.EscapeDataString(callback)}&state={Uri.EscapeDataString(state)}");
-    }
-
-    private static async Task<IResult> FromOpenMeet(HttpContext http, IOidcPeople people, IDataProtectionProvider protection)
-    {
-        IEnumerable<KeyValuePair<string, StringValues>> values = http.Request.Query;
-        if (http.Request.HasFormContentType)
-        {
-            if (await PostedForm.ReadAsync(http) is not { } form)
-            {
-                return PostedForm.Unreadable();
-            }
-
-            values = form;
-        }
-
-        var fields = values.ToDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.Ordinal);
-        string back;
-        try
-        {
-            back = SafeReturn(protection.CreateProtector("openmeet-handoff").ToTimeLimitedDataProtector().Unprotect(fields.GetValueOrDefault("state") ?? ""))
-                ?? throw new CryptographicException("not a return address");
-        }
-        catch (CryptographicException)
-        {
-            return Html.Error("This sign-in expired", "Start signing in again from your Matrix app.");
-        }
-
-        var (person, problem) = await people.FromAssertionAsync(fields.GetValueOrDefault("assertion") ?? "", http.RequestAborted);
-        if (person is null)
-        {
-            return Html.Error("OpenMeet's answer was not accepted", problem ?? "The assertion is not valid.", 401);
-        }
+        attempts.Succeeded(person.UserKey);
 
         if (person.Revoked)
         {
@@ -167,7 +130,7 @@ public static class SignInPages
         return Results.Redirect(back);
     }
 
-    private static Task SignInAsync(HttpContext http, OidcPerson person)
+    internal static Task SignInAsync(HttpContext http, OidcPerson person)
     {
         var identity = new ClaimsIdentity(OidcIssuer.SessionScheme);
         identity.AddClaim(new Claim(Identity.UserKeyClaim, person.UserKey));

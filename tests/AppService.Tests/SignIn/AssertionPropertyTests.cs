@@ -9,8 +9,8 @@ namespace OpenMeet.AppService.Tests.SignIn;
 /// <summary>
 /// OpenMeet's assertion on the sign-in callback against seeded mutations of a valid one (claims
 /// missing, extra, of the wrong type; times, issuer, audience; alg swaps; truncated and garbled
-/// text; 100 KB values; unicode; unknown tenants; replays). Only the genuinely valid ones sign the
-/// named person in; every other one gets a readable 4xx page, no session and no change of state.
+/// text; 100 KB values; unicode; unknown tenants; replays; the nonce missing or another sign-in's), each
+/// on a hand-off of its own. Only the genuinely valid ones sign the named person in; every other one gets a readable 4xx page, no session and no change of state.
 /// OPENMEET_SIGNIN_CASES sets the number of cases (400 by default), OPENMEET_SIGNIN_SEED the seed.
 /// </summary>
 public sealed class AssertionPropertyTests : IAsyncLifetime
@@ -20,22 +20,30 @@ public sealed class AssertionPropertyTests : IAsyncLifetime
     private static readonly string Huge = new('x', 100_000);
     private static readonly JsonNode?[] WrongTypes = [123, true, null, new JsonArray(), new JsonObject(), new JsonArray("t1"), 1.5e300];
     private SignInHost host = null!;
-    private string state = "";
 
     public async Task InitializeAsync()
     {
         host = await SignInHost.StartAsync();
         (await host.Api.PutAsync("/internal/tenants/t1/users/gone", Json.Body("""{"name":"Gone"}"""))).EnsureSuccessStatusCode();
         (await host.Api.DeleteAsync("/internal/tenants/t1/users/gone")).StatusCode.Should().Be(HttpStatusCode.Accepted);
-        state = await host.HandoffStateAsync();
     }
 
     public async Task DisposeAsync() => await host.DisposeAsync();
 
-    /// <summary>One try: the assertion, how it travels, and who it signs in (null: it must be refused).</summary>
-    private sealed record Case(string What, string Assertion, string? SignsIn, bool? EmailVerified = null, string? Name = null, bool Revoked = false);
+    /// <summary>
+    /// One try: the assertion, how it travels, and who it signs in (null: it must be refused). Without an
+    /// email it leaves the stored email and whether it was vouched for as they were (KeepsEmail).
+    /// </summary>
+    private sealed record Case(string What, string Assertion, string? SignsIn, bool? EmailVerified = null, string? Name = null, bool Revoked = false, bool KeepsEmail = false)
+    {
+        /// <summary>The hand-off it travels on, when not the fresh one of its case (a replay's own).</summary>
+        public Handoff? On { get; init; }
+    }
 
-    private JsonObject ValidClaims(Random r, out string userKey)
+    /// <summary>An assertion that signed someone in, with the hand-off it came back on.</summary>
+    private sealed record Accepted(string Assertion, Handoff On, string Jti);
+
+    private JsonObject ValidClaims(Random r, string nonce, out string userKey)
     {
         var tenant = r.Next(2) == 0 ? "t1" : "t2";
         var slug = r.Next(4) switch
@@ -56,6 +64,7 @@ public sealed class AssertionPropertyTests : IAsyncLifetime
             ["email"] = $"{slug}@example.org",
             ["email_verified"] = r.Next(2) == 0,
             ["jti"] = Guid.NewGuid().ToString("N"),
+            ["nonce"] = nonce,
             ["iat"] = now - 5,
             ["nbf"] = now - 5,
             ["exp"] = now + 50,
@@ -73,30 +82,30 @@ public sealed class AssertionPropertyTests : IAsyncLifetime
 
     private static string Signed(JsonObject claims, string secret = TestService.JwtSecret) => RawJwt.Sign(Header(), claims.ToJsonString(), secret);
 
-    private Case Generate(Random r, List<string> accepted)
+    private Case Generate(Random r, Handoff handoff, List<Accepted> accepted)
     {
-        var claims = ValidClaims(r, out var key);
+        var claims = ValidClaims(r, handoff.Nonce, out var key);
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         Case Valid(string what) => new(what, Signed(claims), key, claims["email_verified"] is JsonValue v && v.TryGetValue<bool>(out var b) && b,
             claims["name"] is JsonValue name && name.TryGetValue<string>(out var text) && text.Length > 0 ? text : null);
         Case Refused(string what) => new(what, Signed(claims), null);
-        switch (r.Next(16))
+        switch (r.Next(17))
         {
             case 0:
                 return Valid("valid");
             case 1:
-                var required = new[] { "iss", "aud", "sub", "tenant_id", "jti", "exp" }[r.Next(6)];
+                var required = new[] { "iss", "aud", "sub", "tenant_id", "jti", "exp", "nonce" }[r.Next(7)];
                 claims.Remove(required);
                 return Refused($"without {required}");
             case 2:
                 var optional = new[] { "name", "email", "email_verified", "nbf", "iat" }[r.Next(5)];
                 claims.Remove(optional);
-                return Valid($"without {optional}");
+                return Valid($"without {optional}") with { KeepsEmail = optional == "email" };
             case 3:
                 claims["extra" + r.Next(5)] = WrongTypes[r.Next(WrongTypes.Length)]?.DeepClone();
                 return Valid("an extra claim");
             case 4:
-                var typed = new[] { "iss", "sub", "tenant_id", "jti", "exp" }[r.Next(5)];
+                var typed = new[] { "iss", "sub", "tenant_id", "jti", "exp", "nonce" }[r.Next(6)];
                 var wrong = WrongTypes[r.Next(WrongTypes.Length)];
                 claims[typed] = wrong?.DeepClone();
                 return Refused($"{typed} as {wrong?.ToJsonString() ?? "null"}");
@@ -154,7 +163,18 @@ public sealed class AssertionPropertyTests : IAsyncLifetime
                 claims["email_verified"] = notTrue[r.Next(notTrue.Length)]?.DeepClone();
                 return Valid($"email_verified {claims["email_verified"]?.ToJsonString() ?? "null"}") with { EmailVerified = false };
             case 14 when accepted.Count > 0:
-                return new("a replay", accepted[r.Next(accepted.Count)], null);
+                var earlier = accepted[r.Next(accepted.Count)];
+                if (r.Next(2) == 0)
+                {
+                    return new("a replay on its own hand-off", earlier.Assertion, null) { On = earlier.On };
+                }
+
+                claims["jti"] = earlier.Jti;
+                return Refused("a used jti on a fresh hand-off");
+            case 16:
+                string[] others = [Guid.NewGuid().ToString("N"), handoff.Nonce.ToUpperInvariant(), handoff.Nonce[..^1], handoff.Nonce + " ", ""];
+                claims["nonce"] = others[r.Next(others.Length)];
+                return Refused($"the nonce '{claims["nonce"]}'");
             case 15:
                 claims["tenant_id"] = "t1";
                 claims["sub"] = "gone";
@@ -164,28 +184,33 @@ public sealed class AssertionPropertyTests : IAsyncLifetime
         }
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpClient browser, string assertion, Random r)
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient browser, Handoff handoff, string assertion, Random r)
     {
         if (assertion.Length < 4000 && r.Next(2) == 0)
         {
-            return await browser.GetAsync($"/oidc/openmeet/callback?state={Uri.EscapeDataString(state)}&assertion={Uri.EscapeDataString(assertion)}");
+            using var get = new HttpRequestMessage(HttpMethod.Get, $"/oidc/openmeet/callback?state={Uri.EscapeDataString(handoff.State)}&assertion={Uri.EscapeDataString(assertion)}");
+            get.Headers.Add("Cookie", handoff.Cookie);
+            return await browser.SendAsync(get);
         }
 
-        return await browser.PostAsync("/oidc/openmeet/callback", new FormUrlEncodedContent([new("assertion", assertion), new("state", state)]));
+        using var post = SignInHost.Callback(handoff, assertion);
+        return await browser.SendAsync(post);
     }
 
     [Fact]
     public async Task OnlyValidAssertionsSignInAndOnlyThePersonTheyName()
     {
         var random = new Random(Seed);
-        var accepted = new List<string>();
+        var accepted = new List<Accepted>();
         var users = host.Service.Services.GetRequiredService<LiteDatabase>().GetCollection("users");
         using var browser = host.Browser();
         for (var i = 0; i < Cases; i++)
         {
-            var test = Generate(random, accepted);
+            var handoff = await host.HandoffAsync();
+            var test = Generate(random, handoff, accepted);
             var before = host.State();
-            using var response = await SendAsync(browser, test.Assertion, random);
+            var stored = test.SignsIn is { } named ? users.FindById(named) : null;
+            using var response = await SendAsync(browser, test.On ?? handoff, test.Assertion, random);
             var body = await response.Content.ReadAsStringAsync();
             var because = $"seed {Seed}, case {i}: {test.What} ({test.Assertion[..Math.Min(300, test.Assertion.Length)]}): {(int)response.StatusCode} {body[..Math.Min(500, body.Length)]}{host.ErrorsLogged(response)}";
 
@@ -195,13 +220,22 @@ public sealed class AssertionPropertyTests : IAsyncLifetime
                 response.Headers.Location!.OriginalString.Should().Be(SignInHost.ReturnUrl, because);
                 host.SessionUser(response).Should().Be(key, because);
                 var user = users.FindById(key) ?? throw new InvalidOperationException($"no user {key}; {because}");
-                user["EmailVerified"].AsBoolean.Should().Be(test.EmailVerified!.Value, because);
+                if (test.KeepsEmail)
+                {
+                    user["Email"].Should().Be(stored?["Email"] ?? BsonValue.Null, because);
+                    user["EmailVerified"].AsBoolean.Should().Be(stored?["EmailVerified"].AsBoolean ?? false, because);
+                }
+                else
+                {
+                    user["EmailVerified"].AsBoolean.Should().Be(test.EmailVerified!.Value, because);
+                }
+
                 if (test.Name is not null)
                 {
                     user["Name"].AsString.Should().Be(test.Name, because);
                 }
 
-                accepted.Add(test.Assertion);
+                accepted.Add(new(test.Assertion, handoff, RawJwt.Claims(test.Assertion)["jti"]!.GetValue<string>()));
                 continue;
             }
 
@@ -224,13 +258,14 @@ public sealed class AssertionPropertyTests : IAsyncLifetime
     [InlineData("a state for somewhere else", null)]
     public async Task AValidAssertionWithoutItsStateSignsNobodyIn(string what, string? forged)
     {
-        var claims = ValidClaims(new Random(Seed), out _);
+        var handoff = await host.HandoffAsync();
+        var claims = ValidClaims(new Random(Seed), handoff.Nonce, out _);
         var badState = forged ?? host.Service.Services.GetRequiredService<IDataProtectionProvider>()
-            .CreateProtector("openmeet-handoff").Protect("https://evil.test/");
+            .CreateProtector("openmeet-handoff").ToTimeLimitedDataProtector().Protect($"{handoff.Nonce} https://evil.test/", TimeSpan.FromMinutes(1));
         var before = host.State();
         using var browser = host.Browser();
 
-        using var response = await browser.PostAsync("/oidc/openmeet/callback", new FormUrlEncodedContent([new("assertion", Signed(claims)), new("state", badState)]));
+        using var response = await browser.SendAsync(SignInHost.Callback(handoff with { State = badState }, Signed(claims)));
 
         SignInHost.ShouldBeReadableRefusal(response, await response.Content.ReadAsStringAsync(), what);
         host.SessionUser(response).Should().BeNull();

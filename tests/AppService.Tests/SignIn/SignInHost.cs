@@ -35,7 +35,9 @@ internal sealed partial class SignInHost : IAsyncDisposable
 
     public HttpClient Api => Service.Private(TestService.InternalToken);
 
-    public static async Task<SignInHost> StartAsync()
+    /// <param name="trustedProxies">The public listener's trusted_proxies (YAML list), if any.</param>
+    /// <param name="configure">Services to replace, e.g. the failed sign-ins on a clock of the test's.</param>
+    public static async Task<SignInHost> StartAsync(string? trustedProxies = null, Action<IServiceCollection>? configure = null)
     {
         var service = new TestService($$"""
             openmeet:
@@ -52,7 +54,13 @@ internal sealed partial class SignInHost : IAsyncDisposable
                   redirect_uris: ["{{RedirectUri}}"]
             """);
         File.WriteAllText(service.ConfigPath, File.ReadAllText(service.ConfigPath).Replace(PortSlot, service.PublicPort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
-        await service.StartAsync();
+        if (trustedProxies is not null)
+        {
+            File.WriteAllText(service.ConfigPath, File.ReadAllText(service.ConfigPath)
+                .Replace("resources: [api, oidc, health]", $"resources: [api, oidc, health]\n    trusted_proxies: {trustedProxies}", StringComparison.Ordinal));
+        }
+
+        await service.StartAsync(configure);
         var host = new SignInHost(service);
         (await host.Api.PutAsJsonAsync("/internal/tenants/t1", new { name = "Tenant one", domain = "one.example" })).EnsureSuccessStatusCode();
         (await host.Api.PutAsJsonAsync("/internal/tenants/t2", new { name = "Tenant two" })).EnsureSuccessStatusCode();
@@ -73,13 +81,39 @@ internal sealed partial class SignInHost : IAsyncDisposable
             BaseAddress = new Uri($"http://127.0.0.1:{Service.PublicPort}"),
         };
 
-    /// <summary>The state the issuer sends to OpenMeet's login page and takes back on the callback.</summary>
-    public async Task<string> HandoffStateAsync()
+    /// <summary>
+    /// A browser sets out for OpenMeet's login page: the state and nonce the issuer sends there (OpenMeet
+    /// echoes the nonce in its assertion) and the cookie the browser keeps (<c>name=nonce</c>).
+    /// </summary>
+    public async Task<Handoff> HandoffAsync()
     {
         using var browser = Browser();
         var response = await browser.GetAsync($"/oidc/openmeet?returnUrl={Uri.EscapeDataString(ReturnUrl)}");
         response.StatusCode.Should().Be(HttpStatusCode.Redirect);
-        return HttpUtility.ParseQueryString(response.Headers.Location!.Query)["state"]!;
+        var query = HttpUtility.ParseQueryString(response.Headers.Location!.Query);
+        return new(query["state"]!, query["nonce"]!, Cookies(response).Single(c => c.StartsWith("openmeet.oidc.handoff=", StringComparison.Ordinal)));
+    }
+
+    /// <summary>The assertion and state posted back to the callback by the browser that holds the hand-off's cookie.</summary>
+    public static HttpRequestMessage Callback(Handoff handoff, string assertion, string? cookie = "") =>
+        BrokenForms.Post("/oidc/openmeet/callback", new FormUrlEncodedContent([new("assertion", assertion), new("state", handoff.State)]), cookie == "" ? handoff.Cookie : cookie);
+
+    /// <summary>A signed assertion of OpenMeet's for the person, echoing the hand-off's nonce.</summary>
+    public string Assertion(string tenant, string slug, string? nonce, Action<System.Text.Json.Nodes.JsonObject>? change = null)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var claims = new System.Text.Json.Nodes.JsonObject
+        {
+            ["iss"] = TestService.JwtIssuer, ["aud"] = Issuer, ["sub"] = slug, ["tenant_id"] = tenant, ["name"] = $"Person {slug}",
+            ["jti"] = Guid.NewGuid().ToString("N"), ["iat"] = now, ["exp"] = now + 50,
+        };
+        if (nonce is not null)
+        {
+            claims["nonce"] = nonce;
+        }
+
+        change?.Invoke(claims);
+        return RawJwt.Sign(new() { ["alg"] = "HS256", ["typ"] = "JWT" }, claims.ToJsonString(), TestService.JwtSecret);
     }
 
     /// <summary>Signs in with the password; the session cookie.</summary>
@@ -96,18 +130,29 @@ internal sealed partial class SignInHost : IAsyncDisposable
     /// <summary>Signs in with a fresh assertion from OpenMeet (creating the person); the session cookie.</summary>
     public async Task<string> SessionByAssertionAsync(string tenant, string slug)
     {
-        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var claims = new System.Text.Json.Nodes.JsonObject
-        {
-            ["iss"] = TestService.JwtIssuer, ["aud"] = Issuer, ["sub"] = slug, ["tenant_id"] = tenant, ["name"] = $"Person {slug}",
-            ["jti"] = Guid.NewGuid().ToString("N"), ["iat"] = now, ["exp"] = now + 50,
-        };
-        var assertion = RawJwt.Sign(new() { ["alg"] = "HS256", ["typ"] = "JWT" }, claims.ToJsonString(), TestService.JwtSecret);
+        var handoff = await HandoffAsync();
         using var browser = Browser();
-        using var response = await browser.PostAsync("/oidc/openmeet/callback",
-            new FormUrlEncodedContent([new("assertion", assertion), new("state", await HandoffStateAsync())]));
+        using var response = await browser.SendAsync(Callback(handoff, Assertion(tenant, slug, handoff.Nonce)));
         response.StatusCode.Should().Be(HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
         return Cookies(response).Single(c => c.StartsWith("openmeet.oidc.session=", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Posts the password form (with a fresh CSRF token) as a browser behind a proxy that says it is
+    /// <paramref name="forwardedFor"/>; the response and its page.
+    /// </summary>
+    public async Task<(HttpResponseMessage Response, string Body)> PasswordAsync(string tenant, string user, string password, string? forwardedFor = null)
+    {
+        var (cookie, hidden) = await FormAsync($"/oidc/login?returnUrl={Uri.EscapeDataString(ReturnUrl)}");
+        using var browser = Browser();
+        var request = BrokenForms.Post("/oidc/login", new FormUrlEncodedContent([.. hidden, new("tenant", tenant), new("user", user), new("password", password)]), cookie);
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+
+        var response = await browser.SendAsync(request);
+        return (response, await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>A page's form: its CSRF cookie and hidden fields, as a browser would post them back.</summary>
