@@ -43,6 +43,7 @@ try
 
     Console.WriteLine("==> loading the desired state through the internal API");
     var cpuStart = service.CpuSeconds();
+    var machine = new MachineLoad();
     clock.Restart();
     var loader = new Loader(internalHttp, settings.Concurrency);
     await loader.LoadAsync(model);
@@ -71,6 +72,7 @@ try
 
     report.Line($"CPU of the service, load + convergence: {cpuTotal:F1} s = {cpuTotal * 1000 / model.Rooms.Count:F1} ms per room "
         + $"({cpuTotal * 1000 / model.Memberships:F2} ms per membership)");
+    report.Line($"meanwhile the driver and stand-in used {machine.DriverSeconds:F1} CPU s, other processes {machine.OtherPercent(cpuTotal):F0}% of the {Environment.ProcessorCount} cores");
     report.Requests("requests to the homeserver from the first write to convergence", sweep);
     await Task.Delay(TimeSpan.FromSeconds(5));
     report.Memory("after convergence (+5 s)", service);
@@ -80,6 +82,7 @@ try
     report.Line($"stop (SIGTERM): exited after {stopped.TotalSeconds:F1} s");
     counts.TakeAndReset();
     clock.Restart();
+    machine = new MachineLoad();
     service.Start();
     (live, ready) = await WaitReadyAsync(TimeSpan.FromSeconds(600));
     report.Line($"restart: live after {live:F1} s, ready after {ready:F1} s");
@@ -90,6 +93,7 @@ try
         ? $"restart: the start-up sweep did not drain within {settings.ConvergeTimeoutSeconds} s"
         : $"restart: start-up sweep done (queue empty, no request for 1 s) {drained.Value.TotalSeconds:F1} s after start; "
             + $"CPU {cpuRestart:F1} s since start ({cpuRestart * 1000 / model.Rooms.Count:F1} ms per room)");
+    report.Line($"meanwhile other processes used {machine.OtherPercent(cpuRestart):F0}% of the {Environment.ProcessorCount} cores");
     report.Requests("requests to the homeserver at the restart, until the sweep was done", counts.TakeAndReset());
     report.Line($"after the restart: {Convergence.Check(hs, model)}");
     report.Memory("after the restart's sweep", service);

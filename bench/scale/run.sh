@@ -54,10 +54,22 @@ timeout 600 dotnet publish "$work/src/src/AppService" -c Release -o "$work/servi
 timeout 600 dotnet build "$bench/scale" -c Release -o "$work/driver" -nologo -v q >"$work/build-driver.log" 2>&1 \
   || { tail -30 "$work/build-driver.log"; echo "driver build failed" >&2; exit 1; }
 
+# Waits (at most SCALE_QUIET_WAIT s, default 120) until the machine has been below 10% busy over 3 s.
+busy() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
+deadline=$((SECONDS + ${SCALE_QUIET_WAIT:-120}))
+while :; do
+  read -r b0 a0 < <(busy); sleep 3; read -r b1 a1 < <(busy)
+  pct=$(((b1 - b0) * 100 / (a1 - a0 > 0 ? a1 - a0 : 1)))
+  [ "$pct" -lt 10 ] && break
+  [ "$SECONDS" -ge "$deadline" ] && { echo "machine still ${pct}% busy; running anyway (the report says how busy)"; break; }
+  echo "machine ${pct}% busy: waiting for it to calm down"
+  sleep 5
+done
+
 header="$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(free -g | awk '/^Mem:/{print $2}') GiB, service from $source_desc, .NET $(dotnet --version)"
 echo "$header"
 rc=0
-dotnet "$work/driver/openmeet-scale.dll" --service "$work/service/OpenMeet.AppService.dll" --work "$work" &
+SCALE_CLK_TCK=$(getconf CLK_TCK) dotnet "$work/driver/openmeet-scale.dll" --service "$work/service/OpenMeet.AppService.dll" --work "$work" &
 driver_pid=$!
 wait "$driver_pid" || rc=$?
 driver_pid=""
