@@ -76,6 +76,10 @@ try
     report.Requests("requests to the homeserver from the first write to convergence", sweep);
     await Task.Delay(TimeSpan.FromSeconds(5));
     report.Memory("after convergence (+5 s)", service);
+    if (HeapProfile.Wanted)
+    {
+        HeapProfile.Take(service.Pid, settings.WorkDir, "converged").ToList().ForEach(l => report.Line("  heap: " + l));
+    }
 
     Console.WriteLine("==> restart on the same data");
     var stopped = service.Stop();
@@ -97,6 +101,10 @@ try
     report.Requests("requests to the homeserver at the restart, until the sweep was done", counts.TakeAndReset());
     report.Line($"after the restart: {Convergence.Check(hs, model)}");
     report.Memory("after the restart's sweep", service);
+    if (HeapProfile.Wanted)
+    {
+        HeapProfile.Take(service.Pid, settings.WorkDir, "restarted").ToList().ForEach(l => report.Line("  heap: " + l));
+    }
     return converged is null ? 1 : 0;
 }
 catch (Exception e)
