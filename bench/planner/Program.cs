@@ -1,0 +1,4 @@
+using BenchmarkDotNet.Running;
+using OpenMeet.Bench.Planning;
+
+BenchmarkSwitcher.FromAssembly(typeof(PlannerBenchmarks).Assembly).Run(args);
