@@ -10,8 +10,38 @@ namespace OpenMeet.EndToEnd.Tests;
 /// </summary>
 internal sealed partial class Browserless : IDisposable
 {
-    private readonly HttpClient http = new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false });
+    private readonly HttpClient http;
     private readonly Dictionary<string, Dictionary<string, string>> cookies = new(StringComparer.Ordinal);
+
+    /// <param name="from">The loopback address to connect from (127.0.0.1 by default): sign-in failures are
+    /// counted per client address, so a test that fails on purpose comes from an address of its own.</param>
+    public Browserless(IPAddress? from = null)
+    {
+        var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false };
+        if (from is not null)
+        {
+            handler.ConnectCallback = async (context, ct) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                try
+                {
+                    socket.Bind(new IPEndPoint(from, 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, ct);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+
+        http = new HttpClient(handler);
+    }
+
+    /// <summary>A loopback address of its own (127.x.y.z), for a test whose failures must not slow the others.</summary>
+    public static IPAddress OwnLoopbackAddress() => new([127, (byte)Random.Shared.Next(1, 255), (byte)Random.Shared.Next(0, 256), (byte)Random.Shared.Next(1, 255)]);
 
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string url, Dictionary<string, string>? form = null)
     {

@@ -199,6 +199,8 @@ public sealed class ReconcilerEndToEndTests(LiveStackFixture stack)
         var t = await NewTenantAsync("rejoin", users: 2);
         var roomId = (await om.ConvergedAsync(t.Id, "groups", t.Group)).GetProperty("roomId").GetString()!;
         var bot = $"@openmeet-bot:{om.ServerName}";
+        // Someone is in the room: when the last local member leaves, Synapse itself leaves the room.
+        await (await om.ActAsAsync(om.UserId(t.Handles[0]))).PostJsonAsync($"_matrix/client/v3/join/{Uri.EscapeDataString(roomId)}", new { });
 
         await stack.Synapse(stack["AS_TOKEN"]).PostJsonAsync($"_matrix/client/v3/rooms/{Uri.EscapeDataString(roomId)}/leave", new { });
         await Matrix.EventuallyAsync(async () =>
