@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.Server;
+using OpenMeet.Oidc.Endpoints;
 using OpenMeet.Oidc.Keys;
 using OpenMeet.Oidc.Pages;
 using OpenMeet.Oidc.Stores;
@@ -74,6 +75,7 @@ public static class OidcIssuer
                 o.AddEncryptionKey(IssuerKeys.EncryptionKey(keys));
                 o.DisableAccessTokenEncryption();
                 o.SetAuthorizationCodeLifetime(TimeSpan.FromSeconds(config.CodeLifetimeSeconds));
+                o.AddEventHandler(IdTokenClaims.Descriptor);
                 o.AddEventHandler<OpenIddictServerEvents.HandleConfigurationRequestContext>(b => b.UseInlineHandler(context =>
                 {
                     context.Metadata["backchannel_logout_supported"] = true;
