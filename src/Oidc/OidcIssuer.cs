@@ -76,6 +76,7 @@ public static class OidcIssuer
                 o.DisableAccessTokenEncryption();
                 o.SetAuthorizationCodeLifetime(TimeSpan.FromSeconds(config.CodeLifetimeSeconds));
                 o.AddEventHandler(IdTokenClaims.Descriptor);
+                o.AddEventHandler(AuthorizationErrors.Descriptor);
                 o.AddEventHandler<OpenIddictServerEvents.HandleConfigurationRequestContext>(b => b.UseInlineHandler(context =>
                 {
                     context.Metadata["backchannel_logout_supported"] = true;
