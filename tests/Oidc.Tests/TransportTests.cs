@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OpenIddict.Server.AspNetCore;
+using OpenMeet.Oidc.Pages;
 
 namespace OpenMeet.Oidc.Tests;
 
@@ -50,5 +52,21 @@ public sealed class TransportTests : IDisposable
 
         provider.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(OidcIssuer.SessionScheme).Cookie.SecurePolicy.Should().Be(expected);
         provider.GetRequiredService<IOptions<AntiforgeryOptions>>().Value.Cookie.SecurePolicy.Should().Be(expected);
+    }
+
+    // The hand-off's nonce cookie is set by hand, not through the cookie handler: it needs its own check.
+    [Theory]
+    [InlineData("https://matrix.example.org/oidc", true)]
+    [InlineData("http://127.0.0.1:8010/oidc", false)]
+    public void AnHttpsIssuersHandoffCookieIsSecure(string issuer, bool secure)
+    {
+        var http = new DefaultHttpContext();
+        var config = new OidcConfig { Issuer = issuer, OpenMeetLoginUrl = "https://openmeet.example.org/matrix-login" };
+
+        OpenMeetHandoff.Start("/oidc/authorize?client_id=synapse", http, config, new EphemeralDataProtectionProvider());
+
+        var cookie = http.Response.Headers.SetCookie.ToString();
+        cookie.Should().StartWith(OpenMeetHandoff.Cookie + "=");
+        cookie.Contains("; secure", StringComparison.OrdinalIgnoreCase).Should().Be(secure, cookie);
     }
 }
