@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.Server;
+using OpenMeet.Oidc.Endpoints;
 using OpenMeet.Oidc.Keys;
 using OpenMeet.Oidc.Pages;
 using OpenMeet.Oidc.Stores;
@@ -27,25 +29,29 @@ public static class OidcIssuer
         services.AddSingleton<UsedAssertions>();
         services.AddHostedService<OidcPruning>();
         services.AddHttpClient(BackchannelLogout.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
+        var issuer = config.Issuer.TrimEnd('/');
+        // An https issuer's cookies never travel over plain http, whatever scheme a proxy in front of it used.
+        var secure = new Uri(issuer).Scheme == Uri.UriSchemeHttps ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
         services.AddAntiforgery(o =>
         {
             o.FormFieldName = "__csrf";
             o.Cookie.Name = "openmeet.oidc.csrf";
             o.Cookie.Path = "/oidc";
+            o.Cookie.SecurePolicy = secure;
         });
         services.AddAuthentication().AddCookie(SessionScheme, o =>
         {
             o.Cookie.Name = "openmeet.oidc.session";
             o.Cookie.Path = "/oidc";
             o.Cookie.HttpOnly = true;
-            o.Cookie.SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Lax;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.Cookie.SecurePolicy = secure;
             o.ExpireTimeSpan = TimeSpan.FromDays(14);
             o.LoginPath = "/oidc/login";
         });
 
         var keys = IssuerKeys.LoadOrCreate(keysPath);
         services.AddSingleton(keys);
-        var issuer = config.Issuer.TrimEnd('/');
         Uri At(string path) => new($"{issuer}/{path}");
         services.AddOpenIddict()
             .AddCore(o => o.UseLiteDb())
@@ -74,6 +80,8 @@ public static class OidcIssuer
                 o.AddEncryptionKey(IssuerKeys.EncryptionKey(keys));
                 o.DisableAccessTokenEncryption();
                 o.SetAuthorizationCodeLifetime(TimeSpan.FromSeconds(config.CodeLifetimeSeconds));
+                o.AddEventHandler(IdTokenClaims.Descriptor);
+                o.AddEventHandler(AuthorizationErrors.Descriptor);
                 o.AddEventHandler<OpenIddictServerEvents.HandleConfigurationRequestContext>(b => b.UseInlineHandler(context =>
                 {
                     context.Metadata["backchannel_logout_supported"] = true;
@@ -86,9 +94,9 @@ public static class OidcIssuer
                     .EnableUserInfoEndpointPassthrough()
                     .EnableEndSessionEndpointPassthrough()
                     .EnableStatusCodePagesIntegration();
-                if (new Uri(issuer).Scheme == Uri.UriSchemeHttp)
+                if (new Uri(issuer).Scheme == Uri.UriSchemeHttp && Loopback.Is(new Uri(issuer)))
                 {
-                    // Plain http only where the operator configured an http issuer (loopback development).
+                    // Plain http only on the machine itself (development); the config refuses an http issuer elsewhere.
                     aspNet.DisableTransportSecurityRequirement();
                 }
             });

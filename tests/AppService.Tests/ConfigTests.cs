@@ -97,6 +97,20 @@ public sealed class ConfigTests : IDisposable
         Problems(Valid.Replace(good, bad, StringComparison.Ordinal)).Should().ContainSingle().Which.Should().StartWith(expected);
     }
 
+    // Each of these lets its holder sign someone in: a short one is refused at start, naming the key.
+    [Theory]
+    [InlineData("homeserver:\n", "homeserver:\n  login_jwt:\n    secret: only-31-characters-long-0123456\n",
+        "homeserver.login_jwt.secret: expected at least 32 characters")]
+    [InlineData("database:\n", "openmeet:\n  jwt_issuer: https://api.openmeet.net\n  jwt_audience: matrix\n  jwt_secret: only-31-characters-long-0123456\ndatabase:\n",
+        "openmeet.jwt_secret: expected at least 32 characters")]
+    [InlineData("database:\n", "oidc:\n  issuer: http://127.0.0.1:8009/oidc\n  clients:\n    - client_id: synapse\n      client_secret: only-15-chars-x\n      redirect_uris: [\"http://127.0.0.1:8008/_synapse/client/oidc/callback\"]\ndatabase:\n",
+        "oidc.clients[0].client_secret: expected at least 16 characters")]
+    public void ShortSecretsAreRefusedNamingTheKey(string at, string insert, string expected)
+    {
+        var yaml = Valid.Replace("resources: [appservice, internal, health]", "resources: [appservice, internal, health, oidc]", StringComparison.Ordinal);
+        Problems(yaml.Replace(at, insert, StringComparison.Ordinal)).Should().ContainSingle().Which.Should().StartWith(expected);
+    }
+
     [Theory]
     [InlineData("logging:\n  level: Chatty\n", "logging.level: expected one of Verbose, Debug, Information, Warning, Error, Fatal, got 'Chatty'")]
     [InlineData("logging:\n  format: xml\n", "logging.format: expected 'text' or 'json', got 'xml'")]

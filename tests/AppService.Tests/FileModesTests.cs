@@ -1,4 +1,6 @@
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
 using OpenMeet.AppService.Registration;
 using OpenMeet.AppService.Storage;
 
@@ -34,6 +36,21 @@ public sealed class FileModesTests
 
         Directory.EnumerateFileSystemEntries(data, "*", SearchOption.AllDirectories)
             .Should().OnlyContain(f => (File.GetUnixFileMode(f) & (UnixFileMode)0b000_111_111) == 0, "nothing in the data folder is open to others");
+    }
+
+    // The keys that sign the issuer's cookies and its hand-off state are made on first use, after start.
+    [Fact]
+    public async Task DataProtectionKeysAreOwnerOnly()
+    {
+        await using var service = new TestService();
+        await service.StartAsync();
+
+        service.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("file-modes").Protect("made on first use");
+
+        var keys = Path.Combine(service.Folder, "data", "protection-keys");
+        File.GetUnixFileMode(keys).Should().Be(PrivateFolder);
+        Directory.EnumerateFiles(keys).Should().NotBeEmpty()
+            .And.OnlyContain(f => File.GetUnixFileMode(f) == Private, "a key file lets its reader forge sign-in cookies");
     }
 
     // With the usual umask (022), as `generate-registration` runs: it does not set up storage.

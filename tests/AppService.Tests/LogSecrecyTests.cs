@@ -1,5 +1,8 @@
 using System.Net.Http.Headers;
 using OpenMeet.AppService.Configuration;
+using OpenMeet.AppService.Hosting;
+using OpenMeet.AppService.Tests.Issuer;
+using OpenMeet.AppService.Tests.SignIn;
 
 namespace OpenMeet.AppService.Tests;
 
@@ -44,6 +47,74 @@ public sealed class LogSecrecyTests
         {
             log.Should().NotContain(secret);
         }
+    }
+
+    [Fact]
+    public async Task SignInSecretsNeverAppearInTheLog()
+    {
+        // Verbose: OpenIddict logs every request and response it handles, and at Trace the tokens it makes.
+        await using var host = await SignInHost.StartAsync(logLevel: "Verbose");
+        CodeFlow.Provisioned(host, "t1/ann");
+        var flow = new CodeFlow(host);
+        var cookie = await host.SessionByPasswordAsync("t1", "ann");
+        var code = await flow.CodeAsync(cookie, "openid profile offline_access");
+        var tokens = await flow.RedeemAsync(code);
+        var refreshed = await flow.RefreshAsync(tokens.GetProperty("refresh_token").GetString()!);
+        using var browser = host.Browser();
+        using var userinfo = new HttpRequestMessage(HttpMethod.Get, "/oidc/userinfo");
+        userinfo.Headers.Authorization = new AuthenticationHeaderValue("Bearer", refreshed.GetProperty("access_token").GetString());
+        (await browser.SendAsync(userinfo)).EnsureSuccessStatusCode();
+        // The code again (refused, and logged as such) and a logout naming the person by the ID token.
+        await browser.PostAsync("/oidc/token", new FormUrlEncodedContent([new("grant_type", "authorization_code"), new("code", code),
+            new("redirect_uri", SignInHost.RedirectUri), new("code_verifier", flow.Verifier), new("client_id", SignInHost.ClientId), new("client_secret", SignInHost.ClientSecret)]));
+        using var logout = new HttpRequestMessage(HttpMethod.Get, $"/oidc/logout?id_token_hint={refreshed.GetProperty("id_token").GetString()}&state={flow.State}");
+        logout.Headers.Add("Cookie", cookie);
+        await browser.SendAsync(logout);
+        await host.Service.StopAsync();
+
+        var log = host.Service.Log.ToString();
+        log.Should().Contain("OpenIddict.Server", "OpenIddict's own lines are in the log, so the check below means something");
+        log.Should().Contain("/oidc/token");
+        log.Should().Contain("\"code_verifier\": \"[redacted]\"", "OpenIddict's requests are still logged, their secrets redacted");
+        var secrets = new Dictionary<string, string?>
+        {
+            ["code_verifier"] = flow.Verifier, ["state"] = flow.State, ["nonce"] = flow.Nonce, ["code"] = code,
+            ["client_secret"] = SignInHost.ClientSecret, ["password"] = SignInHost.Password, ["session cookie"] = cookie.Split('=', 2)[1],
+        };
+        foreach (var response in new[] { tokens, refreshed })
+        {
+            foreach (var token in new[] { "access_token", "id_token", "refresh_token" })
+            {
+                var value = response.GetProperty(token).GetString()!;
+                secrets[token + value[^8..]] = value;
+                // A JWT's signature alone is what makes it usable; its payload may show in a log as claims.
+                secrets[token + " signature" + value[^8..]] = value.Split('.')[^1];
+            }
+        }
+
+        foreach (var (name, secret) in secrets)
+        {
+            log.Should().NotContain(secret, $"the {name} must not be logged");
+        }
+    }
+
+    [Fact]
+    public void OpenIddictsVerboseLinesAreDroppedWhateverTheOverridesSay()
+    {
+        var output = new StringWriter();
+        var config = new LoggingConfig { Level = "Verbose" };
+        config.Overrides["OpenIddict"] = "Verbose";
+        config.Overrides["OpenIddict.Server.OpenIddictServerDispatcher"] = "Verbose";
+        var logger = Logging.Create(config, output);
+
+        var openIddict = logger.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "OpenIddict.Server.OpenIddictServerDispatcher");
+        openIddict.Verbose("A new JSON Web Token was successfully created: {Token}", "token-secret-1");
+        openIddict.Information("The token request was successfully extracted: {Request}", "{\"state\": \"state-secret-2\", \"client_id\": \"synapse\"}");
+        logger.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "OpenMeet.AppService.Elsewhere").Verbose("Ours: {Value}", "kept");
+        ((IDisposable)logger).Dispose();
+
+        output.ToString().Should().NotContain("token-secret-1").And.NotContain("state-secret-2")
+            .And.Contain("\"client_id\": \"synapse\"").And.Contain("kept");
     }
 
     [Fact]

@@ -133,6 +133,20 @@ public sealed class PublicApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CredentialsAreRateLimitedPerPerson()
+    {
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 12; i++)
+        {
+            statuses.Add((await As("john").PostAsync("/api/matrix/credentials", null)).StatusCode);
+        }
+
+        statuses.Take(10).Should().AllSatisfy(s => s.Should().NotBe(HttpStatusCode.TooManyRequests));
+        statuses.Skip(10).Should().AllSatisfy(s => s.Should().Be(HttpStatusCode.TooManyRequests));
+        (await As("jane").PostAsync("/api/matrix/credentials", null)).StatusCode.Should().NotBe(HttpStatusCode.TooManyRequests, "the limit is per person");
+    }
+
+    [Fact]
     public async Task CredentialsNeedTheServiceToBeConfiguredForSessions()
     {
         var response = await As("john").PostAsync("/api/matrix/credentials", null);

@@ -121,4 +121,16 @@ public sealed class PushApiRoutesTests : IAsyncLifetime
         var metrics = await service.Private(null).GetStringAsync("/metrics");
         metrics.Should().Contain("openmeet_transactions_stored_total 1\n").And.Contain("openmeet_events_stored_total 2\n");
     }
+
+    // /metrics needs no token: it must say how many, never who or which room.
+    [Fact]
+    public async Task MetricsAreNumbersWithoutLabels()
+    {
+        await service.Private().PutAsync("/_matrix/app/v1/transactions/m2", Json.Body(Json.Transaction("$3")));
+
+        var lines = (await service.Private(null).GetStringAsync("/metrics")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        lines.Where(l => !l.StartsWith('#')).Should().NotBeEmpty()
+            .And.OnlyContain(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^openmeet_[a-z0-9_]+ (-?[0-9.E+-]+|NaN)$"), "a sample is a name and a number");
+    }
 }

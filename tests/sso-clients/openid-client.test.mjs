@@ -217,17 +217,18 @@ describe('openid-client against our issuer', () => {
     }
   });
 
-  // RFC 6749 4.1.2.1 would send this error back to the client; OpenIddict checks the PKCE parameters
-  // before it has validated the redirect_uri, so it answers with our error page instead: still a
-  // refusal, and never a redirect to an address not yet checked.
-  it('refuses a request without PKCE, or with plain PKCE', async () => {
+  // RFC 6749 4.1.2.1: the client and its redirect_uri are good, so the error goes back to the client.
+  it('sends a request without PKCE, or with plain PKCE, back to the client with invalid_request', async () => {
     const config = await discover();
     for (const pkce of [{}, { code_challenge: client.randomPKCECodeVerifier(), code_challenge_method: 'plain' }]) {
-      const url = client.buildAuthorizationUrl(config, { redirect_uri: redirectUri, scope, state: client.randomState(), ...pkce });
-      const response = await new Browserless().send(url.href);
-      assert.equal(response.status, 400, 'refused');
-      assert.equal(response.headers.get('location'), null, 'no redirect');
-      assert.match(await response.text(), /invalid_request/);
+      const state = client.randomState();
+      const url = client.buildAuthorizationUrl(config, { redirect_uri: redirectUri, scope, state, ...pkce });
+      const back = new URL(await new Browserless().follow(url.href));
+      assert.equal(`${back.origin}${back.pathname}`, redirectUri);
+      assert.equal(back.searchParams.get('error'), 'invalid_request');
+      assert.ok(back.searchParams.get('error_description'), 'error_description');
+      assert.equal(back.searchParams.get('state'), state);
+      assert.equal(back.searchParams.get('code'), null, 'no code');
     }
   });
 });

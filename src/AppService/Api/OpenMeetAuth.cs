@@ -43,7 +43,7 @@ public static class OpenMeetAuth
             {
                 o.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.RsaSha256];
                 o.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
-                    openMeet.JwksUrl, new JwksRetriever(), new HttpDocumentRetriever { RequireHttps = false });
+                    openMeet.JwksUrl, new JwksRetriever(), new HttpDocumentRetriever { RequireHttps = !OpenMeet.Oidc.Loopback.Is(new Uri(openMeet.JwksUrl)) });
             }
             else
             {

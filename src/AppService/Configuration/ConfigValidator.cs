@@ -170,6 +170,7 @@ public static partial class ConfigValidator
         else if (o.JwksUrl.Length > 0)
         {
             AbsoluteHttpUrl(p, "openmeet.jwks_url", o.JwksUrl, "https://api.openmeet.net/.well-known/jwks.json");
+            HttpsOrLoopback(p, "openmeet.jwks_url", o.JwksUrl);
         }
         else if (o.JwtSecret.Length < 32)
         {
@@ -197,6 +198,10 @@ public static partial class ConfigValidator
         if (!Uri.TryCreate(o.Issuer, UriKind.Absolute, out var issuer) || issuer.Scheme is not ("http" or "https") || issuer.AbsolutePath.TrimEnd('/') != "/oidc")
         {
             p.Add($"oidc.issuer: expected an absolute http(s) URL ending in /oidc (the issuer's routes live there), got '{o.Issuer}'");
+        }
+        else
+        {
+            HttpsOrLoopback(p, "oidc.issuer", o.Issuer);
         }
 
         if (o.CodeLifetimeSeconds is < 5 or > 600)
@@ -298,6 +303,15 @@ public static partial class ConfigValidator
         if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(uri.Query))
         {
             p.Add($"{key}: expected an absolute http(s) URL such as {example}, got '{value}'");
+        }
+    }
+
+    /// <summary>Sign-in and its keys travel over https; plain http only where nothing leaves the machine.</summary>
+    private static void HttpsOrLoopback(List<string> p, string key, string value)
+    {
+        if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp && !OpenMeet.Oidc.Loopback.Is(uri))
+        {
+            p.Add($"{key}: expected an https URL (plain http only on loopback: 127.0.0.1, ::1, localhost), got '{value}'");
         }
     }
 

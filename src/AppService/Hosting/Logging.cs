@@ -13,6 +13,8 @@ public static class Logging
     /// <summary>
     /// Serilog to stdout (or <paramref name="output"/>). ASP.NET's own request lines and HttpClient's
     /// are kept at Warning: they print full URLs, and a URL may carry an access_token parameter.
+    /// OpenIddict's Verbose lines (whole tokens and codes) are dropped, and the secret parameters of
+    /// the requests and responses it logs are redacted.
     /// </summary>
     public static Serilog.ILogger Create(LoggingConfig config, TextWriter? output = null)
     {
@@ -23,7 +25,9 @@ public static class Logging
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
             .MinimumLevel.Override("Serilog.AspNetCore.RequestLoggingMiddleware", level)
-            .Enrich.FromLogContext();
+            .Enrich.FromLogContext()
+            .Enrich.With<OpenIddictRedaction>()
+            .Filter.ByExcluding(OpenIddictRedaction.PrintsTokens);
         foreach (var (source, sourceLevel) in config.Overrides)
         {
             logger.MinimumLevel.Override(source, Enum.Parse<LogEventLevel>(sourceLevel, ignoreCase: true));

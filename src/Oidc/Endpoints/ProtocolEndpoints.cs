@@ -20,7 +20,7 @@ public static class ProtocolEndpoints
         app.MapMethods("/oidc/authorize", ["GET", "POST"], (Delegate)Authorize);
         app.MapPost("/oidc/token", (Delegate)Token);
         app.MapMethods("/oidc/userinfo", ["GET", "POST"], (Delegate)UserInfo);
-        app.MapMethods("/oidc/logout", ["GET", "POST"], (Delegate)Logout);
+        app.MapMethods("/oidc/logout", ["GET", "POST"], (Delegate)EndSession.LogoutAsync);
         return app;
     }
 
@@ -107,18 +107,6 @@ public static class ProtocolEndpoints
         }
 
         return Results.Json(claims);
-    }
-
-    private static async Task<IResult> Logout(HttpContext http, BackchannelLogout backchannel)
-    {
-        var session = await http.AuthenticateAsync(OidcIssuer.SessionScheme);
-        if (session.Principal?.FindFirst("sid")?.Value is { } sid && session.Principal.FindFirst(Identity.UserKeyClaim)?.Value is { } user)
-        {
-            await backchannel.LogoutSessionAsync(sid, Subjects.ForKey(user), http.RequestAborted);
-        }
-
-        await http.SignOutAsync(OidcIssuer.SessionScheme);
-        return Results.SignOut(new AuthenticationProperties { RedirectUri = "/oidc/signed-out" }, [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
     }
 
     private static IResult Refuse(string error, string description) => Results.Forbid(

@@ -37,7 +37,8 @@ internal sealed partial class SignInHost : IAsyncDisposable
 
     /// <param name="trustedProxies">The public listener's trusted_proxies (YAML list), if any.</param>
     /// <param name="configure">Services to replace, e.g. the failed sign-ins on a clock of the test's.</param>
-    public static async Task<SignInHost> StartAsync(string? trustedProxies = null, Action<IServiceCollection>? configure = null)
+    /// <param name="logLevel">logging.level (Debug; Verbose to see all OpenIddict would log).</param>
+    public static async Task<SignInHost> StartAsync(string? trustedProxies = null, Action<IServiceCollection>? configure = null, string logLevel = "Debug")
     {
         var service = new TestService($$"""
             openmeet:
@@ -53,7 +54,8 @@ internal sealed partial class SignInHost : IAsyncDisposable
                   client_secret: {{ClientSecret}}
                   redirect_uris: ["{{RedirectUri}}"]
             """);
-        File.WriteAllText(service.ConfigPath, File.ReadAllText(service.ConfigPath).Replace(PortSlot, service.PublicPort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        File.WriteAllText(service.ConfigPath, File.ReadAllText(service.ConfigPath).Replace(PortSlot, service.PublicPort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("level: Debug", $"level: {logLevel}", StringComparison.Ordinal));
         if (trustedProxies is not null)
         {
             File.WriteAllText(service.ConfigPath, File.ReadAllText(service.ConfigPath)

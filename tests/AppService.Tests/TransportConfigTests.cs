@@ -1,0 +1,77 @@
+using OpenMeet.AppService.Configuration;
+
+namespace OpenMeet.AppService.Tests;
+
+/// <summary>
+/// The issuer and OpenMeet's JWKS travel over https, except on the machine itself (127.0.0.0/8, ::1,
+/// localhost: development): anything else refuses to start, naming the key.
+/// </summary>
+public sealed class TransportConfigTests : IDisposable
+{
+    private readonly string path = Path.Combine(Path.GetTempPath(), $"om-transport-{Guid.NewGuid():N}.yaml");
+
+    public void Dispose() => File.Delete(path);
+
+    private IReadOnlyList<string> Problems(string issuer, string jwksUrl)
+    {
+        File.WriteAllText(path, $"""
+            homeserver:
+              url: http://127.0.0.1:8008
+              server_name: matrix.example.org
+            appservice:
+              id: openmeet
+              url: http://127.0.0.1:8009
+              bot_localpart: openmeet-bot
+              alias_prefix: openmeet_
+              as_token: as_aaaaaaaaaaaaaaaaaaaaaaaa
+              hs_token: hs_bbbbbbbbbbbbbbbbbbbbbbbb
+            internal:
+              token: in_cccccccccccccccccccccccc
+            listeners:
+              - bind: 127.0.0.1:8009
+                resources: [appservice, internal, health, oidc]
+            database:
+              path: ./data/openmeet.db
+            openmeet:
+              jwt_issuer: https://api.openmeet.net
+              jwt_audience: openmeet-matrix
+              jwks_url: "{jwksUrl}"
+            oidc:
+              issuer: "{issuer}"
+            """);
+        try
+        {
+            ConfigLoader.Load(path);
+            return [];
+        }
+        catch (ConfigException e)
+        {
+            return e.Problems;
+        }
+    }
+
+    [Theory]
+    [InlineData("https://matrix.example.org/oidc", "https://api.openmeet.net/.well-known/jwks.json")]
+    [InlineData("http://127.0.0.1:8010/oidc", "http://127.0.0.1:3000/.well-known/jwks.json")]
+    [InlineData("http://127.8.9.10:8010/oidc", "http://127.0.0.2/jwks.json")]
+    [InlineData("http://localhost:8010/oidc", "http://LOCALHOST:3000/jwks.json")]
+    [InlineData("http://[::1]:8010/oidc", "http://[::1]:3000/jwks.json")]
+    public void HttpsOrLoopbackIsAccepted(string issuer, string jwksUrl) => Problems(issuer, jwksUrl).Should().BeEmpty();
+
+    [Theory]
+    [InlineData("http://matrix.example.org/oidc")]
+    [InlineData("http://10.0.0.5:8010/oidc")]
+    [InlineData("http://[::2]:8010/oidc")]
+    [InlineData("http://localhost.example.org/oidc")]
+    [InlineData("http://127.0.0.1.nip.io/oidc")]
+    public void APlainHttpIssuerElsewhereIsRefused(string issuer) =>
+        Problems(issuer, "https://api.openmeet.net/.well-known/jwks.json").Should().Equal(
+            $"oidc.issuer: expected an https URL (plain http only on loopback: 127.0.0.1, ::1, localhost), got '{issuer}'");
+
+    [Theory]
+    [InlineData("http://api.openmeet.net/.well-known/jwks.json")]
+    [InlineData("http://192.168.1.20:3000/jwks.json")]
+    public void APlainHttpJwksUrlElsewhereIsRefused(string jwksUrl) =>
+        Problems("https://matrix.example.org/oidc", jwksUrl).Should().Equal(
+            $"openmeet.jwks_url: expected an https URL (plain http only on loopback: 127.0.0.1, ::1, localhost), got '{jwksUrl}'");
+}
