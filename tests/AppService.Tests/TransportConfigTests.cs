@@ -12,7 +12,7 @@ public sealed class TransportConfigTests : IDisposable
 
     public void Dispose() => File.Delete(path);
 
-    private IReadOnlyList<string> Problems(string issuer, string jwksUrl)
+    private IReadOnlyList<string> Problems(string issuer, string jwksUrl, string clientUrls = "https://matrix.example.org")
     {
         File.WriteAllText(path, $"""
             homeserver:
@@ -38,6 +38,13 @@ public sealed class TransportConfigTests : IDisposable
               jwks_url: "{jwksUrl}"
             oidc:
               issuer: "{issuer}"
+              openmeet_login_url: "{clientUrls}/matrix-login"
+              clients:
+                - client_id: synapse
+                  client_secret: secret-0123456789abcdef
+                  redirect_uris: ["{clientUrls}/_synapse/client/oidc/callback"]
+                  post_logout_redirect_uris: ["{clientUrls}/bye"]
+                  backchannel_logout_uri: "{clientUrls}/_synapse/client/oidc/backchannel_logout"
             """);
         try
         {
@@ -74,4 +81,14 @@ public sealed class TransportConfigTests : IDisposable
     public void APlainHttpJwksUrlElsewhereIsRefused(string jwksUrl) =>
         Problems("https://matrix.example.org/oidc", jwksUrl).Should().Equal(
             $"openmeet.jwks_url: expected an https URL (plain http only on loopback: 127.0.0.1, ::1, localhost), got '{jwksUrl}'");
+
+    // Codes, logout tokens and the OpenMeet hand-off travel to these.
+    [Fact]
+    public void PlainHttpSignInUrlsElsewhereAreRefusedNamingEachKey()
+    {
+        var problems = Problems("https://matrix.example.org/oidc", "https://api.openmeet.net/jwks.json", "http://matrix.example.org");
+        problems.Select(p => p.Split(':')[0]).Should().BeEquivalentTo(
+            "oidc.openmeet_login_url", "oidc.clients[0].redirect_uris[0]", "oidc.clients[0].post_logout_redirect_uris[0]", "oidc.clients[0].backchannel_logout_uri");
+        Problems("https://matrix.example.org/oidc", "https://api.openmeet.net/jwks.json", "http://127.0.0.1:8008").Should().BeEmpty();
+    }
 }

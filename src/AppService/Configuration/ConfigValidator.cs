@@ -217,6 +217,7 @@ public static partial class ConfigValidator
         if (o.OpenMeetLoginUrl.Length > 0)
         {
             AbsoluteHttpUrl(p, "oidc.openmeet_login_url", o.OpenMeetLoginUrl, "https://openmeet.net/matrix-login");
+            HttpsOrLoopback(p, "oidc.openmeet_login_url", o.OpenMeetLoginUrl);
         }
 
         for (var i = 0; i < o.Clients.Count; i++)
@@ -239,15 +240,22 @@ public static partial class ConfigValidator
 
             foreach (var (uri, j) in client.RedirectUris.Select((u, j) => (u, j)).Concat(client.PostLogoutRedirectUris.Select((u, j) => (u, j + 1000))))
             {
+                var key = $"oidc.clients[{i}].{(j < 1000 ? "redirect_uris" : "post_logout_redirect_uris")}[{j % 1000}]";
                 if (!Uri.TryCreate(uri, UriKind.Absolute, out _))
                 {
-                    p.Add($"oidc.clients[{i}].{(j < 1000 ? "redirect_uris" : "post_logout_redirect_uris")}[{j % 1000}]: expected an absolute URL, got '{uri}'");
+                    p.Add($"{key}: expected an absolute URL, got '{uri}'");
+                }
+                else
+                {
+                    // Codes and logout tokens travel to these: https, or the machine itself.
+                    HttpsOrLoopback(p, key, uri);
                 }
             }
 
             if (client.BackchannelLogoutUri.Length > 0)
             {
                 AbsoluteHttpUrl(p, $"oidc.clients[{i}].backchannel_logout_uri", client.BackchannelLogoutUri, "https://matrix.example.org/_synapse/client/oidc/backchannel_logout");
+                HttpsOrLoopback(p, $"oidc.clients[{i}].backchannel_logout_uri", client.BackchannelLogoutUri);
             }
         }
     }

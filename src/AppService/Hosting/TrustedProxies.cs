@@ -6,9 +6,11 @@ using OpenMeet.AppService.Configuration;
 namespace OpenMeet.AppService.Hosting;
 
 /// <summary>
-/// Behind a reverse proxy, the client's address is the one the proxy puts in X-Forwarded-For: believed
-/// only on a listener with <c>trusted_proxies</c>, and only from those (each hop of a chain must be one).
-/// Elsewhere the header is ignored, so nobody picks the address their failed sign-ins count against.
+/// Behind a reverse proxy, the client's address, the scheme and the host are the ones the proxy puts in
+/// X-Forwarded-For, -Proto and -Host: believed only on a listener with <c>trusted_proxies</c>, and only
+/// from those (each hop of a chain must be one). So an https issuer works behind a proxy that ends TLS
+/// (OpenIddict knows its endpoints by their https URLs). Elsewhere the headers are ignored, so nobody
+/// picks the address their failed sign-ins count against, or the scheme a Secure cookie needs.
 /// </summary>
 public static class TrustedProxies
 {
@@ -30,7 +32,7 @@ public static class TrustedProxies
         foreach (var (listener, i) in config.Listeners.Select((l, i) => (l, i)).Where(l => l.l.TrustedProxies.Count > 0))
         {
             var bind = ListenerAddress.TryParse(listener.Bind, out var a) ? a : throw new ConfigException([$"listeners[{i}].bind: bad bind '{listener.Bind}'"]);
-            var options = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor, ForwardLimit = null };
+            var options = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost, ForwardLimit = null };
             // Not the loopback trusted by default: only what the operator listed.
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();

@@ -114,7 +114,9 @@ public sealed class ObservedRooms(MatrixClient matrix, Store store, ReconcileBac
             return;
         }
 
-        var member = store.Members.FindById(Names.MemberKey(room.Id, user.Slug));
+        // The room's member of that slug is this person only if they are of the room's tenant: a person of
+        // another tenant with the same slug who got in and left must not opt the member out.
+        var member = user.TenantId == room.TenantId ? store.Members.FindById(Names.MemberKey(room.Id, user.Slug)) : null;
         if (member is not null && member.OptedOut != (membership == "leave") && (at is null || at > member.UpdatedAt))
         {
             member.OptedOut = membership == "leave";
