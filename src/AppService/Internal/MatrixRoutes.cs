@@ -99,7 +99,7 @@ public static class MatrixRoutes
             store.Overrides.Delete(id);
         }
 
-        backlog.EnqueueSoon(room.Id);
+        backlog.Enqueue(ReconcileKey.Room(room.Id));
         return TypedResults.Json(new PermissionReply(body.RoomId, body.UserSlug, body.PowerLevel), AppJsonContext.Default.PermissionReply);
     }
 
