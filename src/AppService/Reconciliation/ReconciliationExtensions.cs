@@ -19,6 +19,7 @@ public static class ReconciliationExtensions
         services.AddSingleton<AccountReconciler>();
         services.AddSingleton<StartupSweep>();
         services.AddSingleton<Reconciler>();
+        services.AddSingleton<ReconcileJobs>();
         services.AddSingleton<IAliasQuery, AliasQuery>();
         services.AddHostedService(sp => sp.GetRequiredService<Reconciler>());
         return services;

@@ -184,6 +184,27 @@ public sealed class ReconcilerFlowTests : IAsyncLifetime
         synapse.Count($"invite {space} @ann").Should().Be(1, "Ann left on her own and is not invited again");
     }
 
+    [Fact]
+    public async Task AReconcileOfATenantIsAJobWhoseProgressTheWorkersReport()
+    {
+        await PutAsync("tenants/t1", new { name = "T1" });
+        await PutAsync("tenants/t1/events/party", new { name = "Party", visibility = "private" });
+        await PutAsync("tenants/t1/groups/club", new { name = "Club", visibility = "public" });
+
+        var started = await Api.PostAsJsonAsync("/internal/reconcile", new { tenantId = "t1" });
+
+        started.StatusCode.Should().Be(System.Net.HttpStatusCode.Accepted);
+        var job = await started.ReadAsync();
+        job.GetProperty("rooms").GetInt32().Should().Be(3, "the space, the event and the group");
+        started.Headers.Location!.ToString().Should().Be($"/internal/reconcile/{job.GetProperty("jobId").GetString()}");
+        await service.Services.GetRequiredService<ReconcileJobs>().Find(job.GetProperty("jobId").GetString()!)!.Completion;
+        var done = await (await Api.GetAsync(started.Headers.Location)).ReadAsync();
+        done.GetProperty("state").GetString().Should().Be("done");
+        done.GetProperty("done").GetInt32().Should().Be(3);
+        done.GetProperty("failed").GetInt32().Should().Be(0);
+        (await Api.GetAsync("/internal/reconcile/nosuchjob")).StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound);
+    }
+
     private int Waits() => service.Log.ToString().Split('\n').Count(l => l.Contains("t1/event/party waits for t1/space", StringComparison.Ordinal));
 
     private async Task PutAsync(string path, object body) =>
