@@ -35,6 +35,8 @@ internal sealed class OpenMeet(LiveStackFixture stack)
 
     public Task<JsonElement> PostAsync(string path, object body) => Api.PostJsonAsync("internal/" + path, body);
 
+    public Task<JsonElement> GetAsync(string path) => Api.GetJsonAsync("internal/" + path);
+
     public Task<JsonElement> RoomAsync(string tenant, string kind, string slug) => Api.GetJsonAsync($"internal/tenants/{tenant}/{kind}/{slug}/room");
 
     /// <summary>Waits until the room is ready with nothing left to do, and returns its report.</summary>

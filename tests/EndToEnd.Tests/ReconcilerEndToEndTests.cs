@@ -89,7 +89,7 @@ public sealed class ReconcilerEndToEndTests(LiveStackFixture stack)
     }
 
     [Fact]
-    public async Task RoleChangesOfSeveralPeopleBecomeExactlyOnePowerLevelWrite()
+    public async Task RoleChangesOfSeveralPeopleBecomeAtMostTwoPowerLevelWrites()
     {
         var t = await NewTenantAsync("roles");
         var roomId = (await om.ConvergedAsync(t.Id, "events", t.Event)).GetProperty("roomId").GetString()!;
@@ -109,9 +109,11 @@ public sealed class ReconcilerEndToEndTests(LiveStackFixture stack)
         await om.ConvergedAsync(t.Id, "events", t.Event);
         await Task.Delay(1000);
 
+        // The first change is written at once (no debounce); the two that arrive while that write is in
+        // flight are coalesced into one write after it, so three changes are one or two events, never three.
         var writes = om.ServiceWritesSince(offset);
-        writes.Should().ContainSingle("three role changes in one room are one power-level event (writes: {0})", string.Join("\n", writes))
-            .Which.Should().Contain("/state/m.room.power_levels");
+        writes.Should().HaveCountLessThanOrEqualTo(2, "three role changes in one room are at most one power-level event per write in flight (writes: {0})", string.Join("\n", writes))
+            .And.NotBeEmpty().And.OnlyContain(w => w.Contains("/state/m.room.power_levels"));
     }
 
     [Fact]
@@ -124,14 +126,18 @@ public sealed class ReconcilerEndToEndTests(LiveStackFixture stack)
         var before = await om.RoomAsync(t.Id, "events", t.Event);
         var offset = om.SynapseLogLength();
 
-        var reply = await om.PostAsync("reconcile", new { tenantId = t.Id });
+        var plan = await om.PostAsync("reconcile", new { tenantId = t.Id, dryRun = true });
+        var job = await om.PostAsync("reconcile", new { tenantId = t.Id });
 
-        reply.GetProperty("actions").GetInt32().Should().Be(0);
-        await Matrix.EventuallyAsync(async () =>
+        plan.GetProperty("actions").GetInt32().Should().Be(0);
+        var done = JsonDocument.Parse(await Matrix.EventuallyAsync(async () =>
         {
-            var room = await om.RoomAsync(t.Id, "events", t.Event);
-            return room.GetProperty("lastReconciledAt").GetDateTime() > before.GetProperty("lastReconciledAt").GetDateTime() ? room.ToString() : null;
-        }, "the reconcile running");
+            var progress = await om.GetAsync($"reconcile/{job.GetProperty("jobId").GetString()}");
+            return progress.GetProperty("state").GetString() == "done" ? progress.ToString() : null;
+        }, "the reconcile job done")).RootElement;
+        done.GetProperty("done").GetInt32().Should().Be(done.GetProperty("rooms").GetInt32());
+        (await om.RoomAsync(t.Id, "events", t.Event)).GetProperty("lastReconciledAt").GetDateTime()
+            .Should().BeAfter(before.GetProperty("lastReconciledAt").GetDateTime(), "the job reconciled the room");
         await Task.Delay(1000);
         om.ServiceWritesSince(offset).Should().BeEmpty();
     }

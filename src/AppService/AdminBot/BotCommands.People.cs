@@ -109,7 +109,7 @@ public sealed partial class BotCommands
 
         foreach (var room in store.Rooms.Find(r => r.TenantId == a || r.TenantId == b))
         {
-            backlog.Enqueue(room.Id);
+            backlog.Enqueue(ReconcileKey.Room(room.Id));
         }
 
         audit.Record(admin, $"crosstenant {verb}", pair, "ok");

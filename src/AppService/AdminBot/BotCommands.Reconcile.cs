@@ -65,18 +65,21 @@ public sealed partial class BotCommands
     private async Task<Reply> RunReconcileAsync(string target, List<RoomDoc> rooms, string admin, CancellationToken ct)
     {
         var started = DateTime.UtcNow;
-        rooms.ForEach(reconciler.ReconcileAfresh);
-        var deadline = started + ReconcileWait;
-        List<RoomDoc> now;
-        do
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(ReconcileWait);
+        // Each waits on its room's reconcile; none is asked after.
+        var runs = rooms.Select(r => (Room: r, Run: reconciler.ReconcileAfreshAsync(r, limit.Token))).ToList();
+        try
         {
-            await Task.Delay(250, ct);
-            now = [.. rooms.Select(r => store.Rooms.FindById(r.Id)).OfType<RoomDoc>()];
+            await Task.WhenAll(runs.Select(r => r.Run));
         }
-        while (DateTime.UtcNow < deadline && now.Any(r => r.LastReconciledAt < started || r.LastReconciledAt is null && r.Status != RoomStatus.Failed));
+        catch (Exception) when (!ct.IsCancellationRequested)
+        {
+            // Failed or still running at the deadline: counted below, room by room.
+        }
 
-        var done = now.Count(r => r.LastReconciledAt >= started);
-        var failed = now.Where(r => r.Status == RoomStatus.Failed).Select(r => $"{r.Id}: {r.LastError}").ToList();
+        var done = runs.Count(r => r.Run.IsCompletedSuccessfully);
+        var failed = runs.Where(r => r.Run.IsFaulted).Select(r => $"{r.Room.Id}: {r.Run.Exception!.InnerException!.Message}").ToList();
         var summary = $"Reconciled {target}: {done} of {rooms.Count} room(s) done in {(DateTime.UtcNow - started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s"
             + (failed.Count == 0 ? "." : $", {failed.Count} failing:\n  " + string.Join("\n  ", failed));
         audit.Record(admin, "reconcile", target, failed.Count == 0 ? "ok" : "partly failed", $"{done}/{rooms.Count} rooms");

@@ -82,7 +82,7 @@ public static class PublicApi
         if (outcome.Status is ClaimStatus.Claimed or ClaimStatus.AlreadyYours)
         {
             durability.Flush(); // a claim is permanent: it survives a power cut once answered
-            backlog.Enqueue(Reconciler.UserKeyPrefix + caller.UserKey);
+            backlog.Enqueue(ReconcileKey.Account(caller.UserKey));
             return TypedResults.Json(new ClaimRequest(outcome.Handle), AppJsonContext.Default.ClaimRequest);
         }
 
@@ -122,7 +122,7 @@ public static class PublicApi
         {
             if (user.UserId is null)
             {
-                await reconciler.ProvisionAsync(user.Id, ct);
+                await reconciler.EnsureAccountAsync(user.Id, ct);
                 user = store.Users.FindById(user.Id)!;
             }
 

@@ -66,7 +66,7 @@ public static class EntityRoutes
             r.Deleted = false;
             r.UpdatedAt = DateTime.UtcNow;
         }, () => new RoomDoc { Id = key, TenantId = tenantId, Kind = roomKind, Slug = slug })!;
-        backlog.EnqueueSoon(key);
+        backlog.Enqueue(ReconcileKey.Room(key));
         return TypedResults.Json(Reply(room, aliases), AppJsonContext.Default.EntityReply);
     }
 
@@ -82,7 +82,7 @@ public static class EntityRoutes
             r.Deleted = true;
             r.UpdatedAt = DateTime.UtcNow;
         }) ?? room;
-        backlog.EnqueueSoon(room.Id);
+        backlog.Enqueue(ReconcileKey.Room(room.Id));
         return TypedResults.Json(Reply(room, aliases), AppJsonContext.Default.EntityReply);
     }
 
@@ -135,7 +135,7 @@ public static class EntityRoutes
             });
         }
 
-        backlog.EnqueueSoon(roomKey);
+        backlog.Enqueue(ReconcileKey.Room(roomKey));
         return TypedResults.Json(new MemberReply(tenantId, Names.Word(roomKind), slug, userSlug, body.Role), AppJsonContext.Default.MemberReply);
     }
 
@@ -152,7 +152,7 @@ public static class EntityRoutes
             return Errors.Api(404, "unknown_member", $"{userSlug} is not a member of {Names.Word(roomKind)} {slug} in tenant {tenantId}");
         }
 
-        backlog.EnqueueSoon(roomKey);
+        backlog.Enqueue(ReconcileKey.Room(roomKey));
         return TypedResults.NoContent();
     }
 

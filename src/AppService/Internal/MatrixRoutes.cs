@@ -15,6 +15,9 @@ public static class MatrixRoutes
         api.MapPost("/matrix/permissions", SetPermission);
         api.MapPost("/matrix/dms", EnsureDm);
         api.MapPost("/reconcile", Reconcile);
+        api.MapGet("/reconcile/{jobId}", (string jobId, ReconcileJobs jobs) => jobs.Find(jobId) is { } job
+            ? (IResult)TypedResults.Json(JobReply(job), AppJsonContext.Default.ReconcileJobReply)
+            : Errors.Api(404, "unknown_job", $"no reconcile job {jobId} (the last 50 are kept, until a restart)"));
         return api;
     }
 
@@ -99,7 +102,7 @@ public static class MatrixRoutes
             store.Overrides.Delete(id);
         }
 
-        backlog.EnqueueSoon(room.Id);
+        backlog.Enqueue(ReconcileKey.Room(room.Id));
         return TypedResults.Json(new PermissionReply(body.RoomId, body.UserSlug, body.PowerLevel), AppJsonContext.Default.PermissionReply);
     }
 
@@ -143,7 +146,7 @@ public static class MatrixRoutes
             : NotReady(key);
     }
 
-    private static async Task<IResult> Reconcile(HttpRequest request, Store store, Reconciler reconciler, ReconcileBacklog backlog, CancellationToken ct)
+    private static async Task<IResult> Reconcile(HttpRequest request, Store store, Reconciler reconciler, ReconcileJobs jobs, CancellationToken ct)
     {
         var (body, error) = await JsonBody.ReadAsync(request, AppJsonContext.Default.ReconcileRequest);
         if (error is not null)
@@ -182,6 +185,15 @@ public static class MatrixRoutes
             return Errors.Api(404, "unknown_entity", $"tenant {body.TenantId} has no {body.EntityType} '{body.EntitySlug}'");
         }
 
+        var dryRun = body.DryRun ?? false;
+        if (!dryRun && body.EntitySlug is null)
+        {
+            // Many rooms: started at once, without reading each from Synapse first; the job tells how it goes.
+            var job = jobs.Start(body.TenantId ?? "everything", rooms);
+            request.HttpContext.Response.Headers.Location = $"/internal/reconcile/{job.Id}";
+            return TypedResults.Json(JobReply(job), AppJsonContext.Default.ReconcileJobReply, statusCode: StatusCodes.Status202Accepted);
+        }
+
         var plan = new List<PlannedRoom>();
         foreach (var room in rooms)
         {
@@ -189,7 +201,6 @@ public static class MatrixRoutes
             plan.Add(new PlannedRoom(room.Id, room.RoomId, [.. p.Actions.Select(a => a.Describe())], p.Unfixable));
         }
 
-        var dryRun = body.DryRun ?? false;
         if (!dryRun)
         {
             rooms.ForEach(reconciler.ReconcileAfresh);
@@ -197,6 +208,9 @@ public static class MatrixRoutes
 
         return TypedResults.Json(new ReconcileReply(dryRun, plan.Count, plan.Sum(p => p.Actions.Count), plan), AppJsonContext.Default.ReconcileReply);
     }
+
+    private static ReconcileJobReply JobReply(ReconcileJob job) => new(
+        job.Id, job.Target, job.Finished ? "done" : "running", job.Rooms, job.Done, job.FailedCount, job.Failures, job.StartedAt, job.FinishedAt);
 
     private static IResult NotReady(string key) =>
         Errors.Api(504, "room_not_ready", $"the room for {key} does not exist yet; it is being reconciled, ask again or see GET .../room");

@@ -50,7 +50,7 @@ public static class TenantRoutes
             throw;
         }
 
-        backlog.EnqueueSoon(spaceKey);
+        backlog.Enqueue(ReconcileKey.Room(spaceKey));
         return TypedResults.Json(new TenantReply(tenantId, name, body.Domain), AppJsonContext.Default.TenantReply);
     }
 
@@ -120,7 +120,7 @@ public static class TenantRoutes
         {
             audit.Record("internal-api", "lift revocation", user.UserId ?? key, "ok", key);
         }
-        backlog.EnqueueSoon(Reconciler.UserKeyPrefix + key);
+        backlog.Enqueue(ReconcileKey.Account(key));
         return TypedResults.Json(Reply(user), AppJsonContext.Default.UserReply);
     }
 

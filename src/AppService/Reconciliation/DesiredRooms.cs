@@ -81,7 +81,8 @@ public sealed class DesiredRooms(Store store, AppConfig config, RoomAliases alia
     private Members SpaceMembers(string tenantId)
     {
         var users = store.Users.Find(u => u.TenantId == tenantId && u.UserId != null && !u.Revoked).ToList();
-        return new(users, users.ToImmutableDictionary(u => u.UserId!, _ => 0, StringComparer.Ordinal), []);
+        return new(users, users.ToImmutableDictionary(u => u.UserId!, _ => 0, StringComparer.Ordinal),
+            [.. users.Where(u => u.LeftSpace).Select(u => u.UserId!)]);
     }
 
     private Members DmMembers(RoomDoc room)

@@ -89,7 +89,13 @@ public sealed class ObservedRooms(MatrixClient matrix, Store store, ReconcileBac
             NoteOwnMembershipChoice(room, e.StateKey!, e.Sender, ObservedRoom.Text(content, "membership"));
         }
 
-        queue.Enqueue(room.Id);
+        if (room.Converged is not null)
+        {
+            // Someone else changed the room: it is not known to be as wanted until it is reconciled again.
+            store.ChangeRoom(room.Id, r => r.Converged = null);
+        }
+
+        queue.Enqueue(ReconcileKey.Room(room.Id));
         return ValueTask.CompletedTask;
     }
 
@@ -111,6 +117,17 @@ public sealed class ObservedRooms(MatrixClient matrix, Store store, ReconcileBac
         var user = store.Users.FindOne(u => u.UserId == userId);
         if (user is null)
         {
+            return;
+        }
+
+        if (room.Kind == RoomKind.Space)
+        {
+            // Their tenant's space has no OpenMeet membership to change: the choice stands until they come back.
+            if (user.TenantId == room.TenantId && user.LeftSpace != (membership == "leave"))
+            {
+                store.ChangeUser(user.Id, u => u.LeftSpace = membership == "leave");
+            }
+
             return;
         }
 

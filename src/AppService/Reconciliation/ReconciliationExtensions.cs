@@ -15,7 +15,11 @@ public static class ReconciliationExtensions
         services.AddSingleton<DesiredRooms>();
         services.AddSingleton<ObservedRooms>();
         services.AddSingleton<IEventConsumer>(sp => sp.GetRequiredService<ObservedRooms>());
+        services.AddSingleton<RoomReconciler>();
+        services.AddSingleton<AccountReconciler>();
+        services.AddSingleton<StartupSweep>();
         services.AddSingleton<Reconciler>();
+        services.AddSingleton<ReconcileJobs>();
         services.AddSingleton<IAliasQuery, AliasQuery>();
         services.AddHostedService(sp => sp.GetRequiredService<Reconciler>());
         return services;

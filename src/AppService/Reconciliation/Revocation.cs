@@ -25,11 +25,11 @@ public sealed class Revocation(Store store, ReconcileBacklog backlog, AuditLog a
         }
 
         audit.Record(actor, "revoke", user.UserId ?? user.Id, "ok", user.Id);
-        backlog.Enqueue(Reconciler.UserKeyPrefix + user.Id);
-        backlog.Enqueue(Names.SpaceKey(user.TenantId));
+        backlog.Enqueue(ReconcileKey.Account(user.Id));
+        backlog.Enqueue(ReconcileKey.Room(Names.SpaceKey(user.TenantId)));
         foreach (var member in store.Members.Find(m => m.UserKey == user.Id))
         {
-            backlog.Enqueue(member.RoomKey);
+            backlog.Enqueue(ReconcileKey.Room(member.RoomKey));
         }
 
         return user;

@@ -116,7 +116,7 @@ public sealed class OidcPeople(
 
             u.Handle ??= handle;
         }, () => new UserDoc { Id = key, TenantId = tenant!, Slug = slug!, UpdatedAt = DateTime.UtcNow })!;
-        backlog.Enqueue(Reconciler.UserKeyPrefix + key);
+        backlog.Enqueue(ReconcileKey.Account(key));
         return (Person(user), null);
     }
 
@@ -126,14 +126,14 @@ public sealed class OidcPeople(
         return (check.Handle, check.Reason, check.Suggestions);
     }
 
-    public Task EnsureAccountAsync(OidcPerson person, CancellationToken ct) => reconciler.ProvisionAsync(person.UserKey, ct);
+    public Task EnsureAccountAsync(OidcPerson person, CancellationToken ct) => reconciler.EnsureAccountAsync(person.UserKey, ct);
 
     public async Task<string?> ClaimHandleAsync(OidcPerson person, string handle, CancellationToken ct)
     {
         var outcome = await claims.ClaimAsync(person.UserKey, handle, $"oidc:{person.UserKey}", ct);
         if (outcome.Status is ClaimStatus.Claimed or ClaimStatus.AlreadyYours)
         {
-            backlog.Enqueue(Reconciler.UserKeyPrefix + person.UserKey);
+            backlog.Enqueue(ReconcileKey.Account(person.UserKey));
             return null;
         }
 

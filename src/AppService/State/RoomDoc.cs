@@ -25,5 +25,10 @@ public sealed class RoomDoc
     public RoomStatus Status { get; set; }
     public DateTime? LastReconciledAt { get; set; }
     public string? LastError { get; set; }
+    /// <summary>
+    /// The digest of the desired room (<c>RoomFingerprint</c>) when a reconcile last left nothing to do;
+    /// null once anything may differ (a failure, a change by someone else in the room).
+    /// </summary>
+    public string? Converged { get; set; }
     public DateTime UpdatedAt { get; set; }
 }

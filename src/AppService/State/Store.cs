@@ -19,6 +19,8 @@ public sealed class Store
         Rooms = db.GetCollection<RoomDoc>("rooms");
         Rooms.EnsureIndex(r => r.TenantId);
         Rooms.EnsureIndex(r => r.RoomId);
+        // A DM's two people, so that a new account finds its DMs without a scan of the tenant's rooms.
+        Rooms.EnsureIndex(DmUsersIndex, "$.DmUsers[*]");
         Members = db.GetCollection<MemberDoc>("members");
         Members.EnsureIndex(m => m.RoomKey);
         Members.EnsureIndex(m => m.UserKey);
@@ -27,12 +29,21 @@ public sealed class Store
         CrossTenant = db.GetCollection<CrossTenantDoc>("crosstenant");
     }
 
+    public const string DmUsersIndex = "DmUsers";
+
     public ILiteCollection<TenantDoc> Tenants { get; }
     public ILiteCollection<UserDoc> Users { get; }
     public ILiteCollection<RoomDoc> Rooms { get; }
     public ILiteCollection<MemberDoc> Members { get; }
     public ILiteCollection<OverrideDoc> Overrides { get; }
     public ILiteCollection<CrossTenantDoc> CrossTenant { get; }
+
+    /// <summary>
+    /// The DMs anyone with this slug is in, of any tenant (the caller picks its tenant's), through the
+    /// index of DM people: a tenant may have many DMs, a person has few. LiteDB would rather seek by
+    /// tenant if the tenant were in the query, so it is not.
+    /// </summary>
+    public ILiteQueryable<RoomDoc> DmsOf(string userSlug) => Rooms.Query().Where(r => r.DmUsers.Contains(userSlug));
 
     /// <summary>
     /// Reads a room, changes it and writes it back as one step. OpenMeet's wish (the internal API) and

@@ -30,5 +30,7 @@ public sealed class UserDoc
     public bool Locked { get; set; }
     /// <summary>Since the revocation, the issuer's sign-in sessions were ended by back-channel logouts.</summary>
     public bool SessionsEnded { get; set; }
+    /// <summary>They left their tenant's space on their own: not invited to it again unless they come back.</summary>
+    public bool LeftSpace { get; set; }
     public DateTime UpdatedAt { get; set; }
 }

@@ -124,7 +124,7 @@ public sealed class VouchedEmailTests : IAsyncLifetime
     /// <summary>The account body the reconciler sent Synapse for the person (provisioning them now if it had not yet).</summary>
     private async Task<JsonObject> ProvisionedAsync(string userKey, string userId)
     {
-        await service.Services.GetRequiredService<Reconciler>().ProvisionAsync(userKey, CancellationToken.None);
+        await service.Services.GetRequiredService<Reconciler>().EnsureAccountAsync(userKey, CancellationToken.None);
         return accounts.TryGetValue(userId, out var account) ? account : throw new InvalidOperationException($"{userId} was not provisioned");
     }
 
