@@ -32,7 +32,7 @@ namespace OpenMeet.AppService;
 [JsonSerializable(typeof(RoomReply))]
 [JsonSerializable(typeof(RoomReport))]
 [JsonSerializable(typeof(ReconcileReply))]
-[JsonSerializable(typeof(ReconcileJobReply))]
+[JsonSerializable(typeof(ReconcileJobReport))]
 [JsonSerializable(typeof(PermissionReply))]
 [JsonSerializable(typeof(HandleCheck))]
 [JsonSerializable(typeof(ClaimRequest))]

@@ -15,7 +15,5 @@ public sealed record ReconcileRequest(string? TenantId, string? EntityType, stri
 public sealed record ReconcileReply(bool DryRun, int Rooms, int Actions, IReadOnlyList<PlannedRoom> Plan);
 
 /// <summary>A reconcile of a tenant or of everything: the job's progress (<c>GET /internal/reconcile/{jobId}</c>).</summary>
-public sealed record ReconcileJobReply(string JobId, string Target, string State, int Rooms, int Done, int Failed, IReadOnlyList<string> Failures,
-    DateTime StartedAt, DateTime? FinishedAt);
 
 public sealed record PlannedRoom(string Key, string? RoomId, IReadOnlyList<string> Actions, IReadOnlyList<string> Unfixable);

@@ -16,7 +16,7 @@ public static class MatrixRoutes
         api.MapPost("/matrix/dms", EnsureDm);
         api.MapPost("/reconcile", Reconcile);
         api.MapGet("/reconcile/{jobId}", (string jobId, ReconcileJobs jobs) => jobs.Find(jobId) is { } job
-            ? (IResult)TypedResults.Json(JobReply(job), AppJsonContext.Default.ReconcileJobReply)
+            ? (IResult)TypedResults.Json(job.Report(), AppJsonContext.Default.ReconcileJobReport)
             : Errors.Api(404, "unknown_job", $"no reconcile job {jobId} (the last 50 are kept, until a restart)"));
         return api;
     }
@@ -191,7 +191,7 @@ public static class MatrixRoutes
             // Many rooms: started at once, without reading each from Synapse first; the job tells how it goes.
             var job = jobs.Start(body.TenantId ?? "everything", rooms);
             request.HttpContext.Response.Headers.Location = $"/internal/reconcile/{job.Id}";
-            return TypedResults.Json(JobReply(job), AppJsonContext.Default.ReconcileJobReply, statusCode: StatusCodes.Status202Accepted);
+            return TypedResults.Json(job.Report(), AppJsonContext.Default.ReconcileJobReport, statusCode: StatusCodes.Status202Accepted);
         }
 
         var plan = new List<PlannedRoom>();
@@ -208,9 +208,6 @@ public static class MatrixRoutes
 
         return TypedResults.Json(new ReconcileReply(dryRun, plan.Count, plan.Sum(p => p.Actions.Count), plan), AppJsonContext.Default.ReconcileReply);
     }
-
-    private static ReconcileJobReply JobReply(ReconcileJob job) => new(
-        job.Id, job.Target, job.Finished ? "done" : "running", job.Rooms, job.Done, job.FailedCount, job.Failures, job.StartedAt, job.FinishedAt);
 
     private static IResult NotReady(string key) =>
         Errors.Api(504, "room_not_ready", $"the room for {key} does not exist yet; it is being reconciled, ask again or see GET .../room");

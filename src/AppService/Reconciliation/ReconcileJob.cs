@@ -21,6 +21,9 @@ public sealed class ReconcileJob(string id, string target, int rooms, DateTime s
     public bool Finished => Done + FailedCount >= Rooms;
     public DateTime? FinishedAt => Interlocked.Read(ref finishedAtTicks) is > 0 and var ticks ? new DateTime(ticks, DateTimeKind.Utc) : null;
 
+    /// <summary>What the internal API and the status say of it.</summary>
+    public ReconcileJobReport Report() => new(Id, Target, Finished ? "done" : "running", Rooms, Done, FailedCount, Failures, StartedAt, FinishedAt);
+
     /// <summary>Ends when every room's reconcile has ended (or the service stops).</summary>
     public Task Completion { get; internal set; } = Task.CompletedTask;
 
@@ -49,3 +52,6 @@ public sealed class ReconcileJob(string id, string target, int rooms, DateTime s
         }
     }
 }
+
+public sealed record ReconcileJobReport(string JobId, string Target, string State, int Rooms, int Done, int Failed, IReadOnlyList<string> Failures,
+    DateTime StartedAt, DateTime? FinishedAt);

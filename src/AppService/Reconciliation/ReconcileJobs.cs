@@ -28,6 +28,9 @@ public sealed class ReconcileJobs(Reconciler reconciler, IHostApplicationLifetim
 
     public ReconcileJob? Find(string id) => jobs.GetValueOrDefault(id);
 
+    /// <summary>The latest jobs, newest first.</summary>
+    public IReadOnlyList<ReconcileJob> Latest(int count) => [.. jobs.Values.OrderByDescending(j => j.StartedAt).Take(count)];
+
     private static async Task TrackAsync(ReconcileJob job, string key, Task run)
     {
         try

@@ -1,6 +1,7 @@
 using OpenMeet.AppService.AdminBot;
 using OpenMeet.AppService.Hosting;
 using OpenMeet.AppService.Matrix;
+using OpenMeet.AppService.Reconciliation;
 using OpenMeet.AppService.Transactions;
 
 namespace OpenMeet.AppService.Status;
@@ -11,13 +12,13 @@ public static class StatusEndpoints
     {
         app.MapHealth();
         app.MapGet("/metrics", (MetricsExporter metrics) => TypedResults.Text(metrics.Scrape(), "text/plain; version=0.0.4"));
-        internalApi.MapGet("/status", (ServiceInfo info, Inbox inbox, PushMetrics push, Quarantine quarantine, HomeserverPing ping, RecentEvents recent, ManagementRoomEvents management) =>
-            TypedResults.Json(Report(info, inbox, push, quarantine, ping, recent, management.RoomId), AppJsonContext.Default.StatusReport));
+        internalApi.MapGet("/status", (ServiceInfo info, Inbox inbox, PushMetrics push, Quarantine quarantine, HomeserverPing ping, RecentEvents recent, ManagementRoomEvents management, ReconcileJobs jobs) =>
+            TypedResults.Json(Report(info, inbox, push, quarantine, ping, recent, management.RoomId, jobs), AppJsonContext.Default.StatusReport));
         return app;
     }
 
     private static StatusReport Report(
-        ServiceInfo info, Inbox inbox, PushMetrics s, Quarantine quarantine, HomeserverPing ping, RecentEvents recent, string? managementRoomId) => new(
+        ServiceInfo info, Inbox inbox, PushMetrics s, Quarantine quarantine, HomeserverPing ping, RecentEvents recent, string? managementRoomId, ReconcileJobs jobs) => new(
         ServiceInfo.Version,
         info.StartedAt,
         Math.Round(info.Uptime.TotalSeconds, 3),
@@ -26,5 +27,6 @@ public static class StatusEndpoints
         managementRoomId,
         new InboxReport(s.InboxPending, inbox.PendingBytes, s.TransactionsStored, s.TransactionsRepeated, s.EventsStored, s.EventsDispatched,
             s.Echoes, s.ConsumerErrors, s.EventsQuarantined, s.LastTxnId, s.LastTxnAt, quarantine.Latest(10)),
-        recent.Snapshot());
+        recent.Snapshot(),
+        [.. jobs.Latest(10).Select(j => j.Report())]);
 }

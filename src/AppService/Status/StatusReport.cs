@@ -11,4 +11,5 @@ public sealed record StatusReport(
     DateTimeOffset? LastPingFromSynapse,
     string? ManagementRoomId,
     InboxReport Inbox,
-    IReadOnlyList<RecentEvent> RecentEvents);
+    IReadOnlyList<RecentEvent> RecentEvents,
+    IReadOnlyList<OpenMeet.AppService.Reconciliation.ReconcileJobReport> ReconcileJobs);

@@ -202,6 +202,9 @@ public sealed class ReconcilerFlowTests : IAsyncLifetime
         done.GetProperty("state").GetString().Should().Be("done");
         done.GetProperty("done").GetInt32().Should().Be(3);
         done.GetProperty("failed").GetInt32().Should().Be(0);
+        var status = await (await Api.GetAsync("/internal/status")).ReadAsync();
+        status.GetProperty("reconcileJobs").EnumerateArray().Should().ContainSingle(j => j.GetProperty("jobId").GetString() == job.GetProperty("jobId").GetString()
+            && j.GetProperty("state").GetString() == "done", "the contract puts a job's progress in the status");
         (await Api.GetAsync("/internal/reconcile/nosuchjob")).StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound);
     }
 
