@@ -90,4 +90,18 @@ public sealed class PushApiAuthTests : IAsyncLifetime
         var ok = await service.Private(bearer: TestService.InternalToken).GetAsync("/internal/status");
         ok.StatusCode.Should().Be(HttpStatusCode.OK);
     }
+
+    [Fact]
+    public async Task InternalApiDoesNotTakeItsTokenAsAQueryParameter()
+    {
+        var query = await service.Private(bearer: null).GetAsync($"/internal/status?access_token={TestService.InternalToken}");
+        query.StatusCode.Should().Be(HttpStatusCode.Unauthorized, "the internal token is taken from the Authorization header only");
+        (await query.ReadAsync()).GetProperty("error").GetString().Should().Be("unauthorized");
+
+        var api = service.Private(TestService.InternalToken);
+        (await api.PutAsync("/internal/tenants/t1", Json.Body("{\"name\": \"One\"}"))).StatusCode.Should().Be(HttpStatusCode.OK);
+        var write = await service.Private(bearer: null).PutAsync($"/internal/tenants/t1/users/john?access_token={TestService.InternalToken}", Json.Body("{\"name\": \"John\"}"));
+        write.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        (await api.GetAsync("/internal/tenants/t1/users/john")).StatusCode.Should().Be(HttpStatusCode.NotFound, "nothing was written");
+    }
 }
