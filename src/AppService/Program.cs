@@ -7,7 +7,14 @@ const string Usage = """
       OpenMeet.AppService -c CONFIG                                 run the service
       OpenMeet.AppService generate-registration -c CONFIG -o FILE   fill empty tokens in CONFIG, write Synapse's registration FILE
       OpenMeet.AppService rotate-keys -c CONFIG                     new OIDC signing key; the previous one still verifies
+      OpenMeet.AppService --version                                 the version
     """;
+
+if (args is ["--version"])
+{
+    Console.WriteLine($"OpenMeet.AppService {OpenMeet.AppService.Hosting.ServiceInfo.Version}");
+    return 0;
+}
 
 var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
 var options = args.Skip(command == "run" ? 0 : 1).ToArray();

@@ -9,19 +9,31 @@ public sealed class ProgramExitTests : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await service.DisposeAsync();
 
-    private async Task<(int Code, string Errors)> RunAsync()
+    private Task<(int Code, string Errors)> RunAsync() => RunAsync(["-c", service.ConfigPath]).ContinueWith(t => (t.Result.Code, t.Result.Errors), TaskScheduler.Default);
+
+    private static async Task<(int Code, string Errors, string Output)> RunAsync(string[] arguments)
     {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "OpenMeet.AppService"), ["-c", service.ConfigPath])
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "OpenMeet.AppService"), arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
         using var process = Process.Start(start)!;
         var errors = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await errors);
+        return (process.ExitCode, await errors, await output);
+    }
+
+    // The contract (section 7): prints the version and exits 0, config or not.
+    [Fact]
+    public async Task VersionIsPrintedAndTheExitCodeIsZero()
+    {
+        var (code, errors, output) = await RunAsync(["--version"]);
+
+        code.Should().Be(0, errors);
+        output.Trim().Should().MatchRegex(@"^OpenMeet\.AppService \d+\.\d+\.\d+\S*$");
     }
 
     [Fact]
