@@ -10,7 +10,8 @@ public sealed class ConfigTests : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    private const string Valid = """
+    /// <summary>A valid config without the issuer; other config tests start from it.</summary>
+    internal const string Valid = """
         homeserver:
           url: http://127.0.0.1:8008
           server_name: matrix.example.org

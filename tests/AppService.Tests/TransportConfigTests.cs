@@ -14,24 +14,9 @@ public sealed class TransportConfigTests : IDisposable
 
     private IReadOnlyList<string> Problems(string issuer, string jwksUrl, string clientUrls = "https://matrix.example.org")
     {
-        File.WriteAllText(path, $"""
-            homeserver:
-              url: http://127.0.0.1:8008
-              server_name: matrix.example.org
-            appservice:
-              id: openmeet
-              url: http://127.0.0.1:8009
-              bot_localpart: openmeet-bot
-              alias_prefix: openmeet_
-              as_token: as_aaaaaaaaaaaaaaaaaaaaaaaa
-              hs_token: hs_bbbbbbbbbbbbbbbbbbbbbbbb
-            internal:
-              token: in_cccccccccccccccccccccccc
-            listeners:
-              - bind: 127.0.0.1:8009
-                resources: [appservice, internal, health, oidc]
-            database:
-              path: ./data/openmeet.db
+        // ConfigTests' valid config, with the issuer on its listener.
+        File.WriteAllText(path, ConfigTests.Valid.Replace("resources: [appservice, internal, health]", "resources: [appservice, internal, health, oidc]", StringComparison.Ordinal)
+            + "\n" + $"""
             openmeet:
               jwt_issuer: https://api.openmeet.net
               jwt_audience: openmeet-matrix

@@ -184,7 +184,7 @@ public sealed class LoggingConfig
     public string Level { get; set; } = "Information";
     public string Format { get; set; } = "text";
 
-    /// <summary>Levels for some sources (a class or a namespace, e.g.
-    /// <c>OpenMeet.AppService.Transactions.Dispatcher: Debug</c>), as Serilog's minimum level overrides.</summary>
+    /// <summary>Levels for some sources (a class's or a namespace's full name, e.g. the dispatcher's: Debug), as
+    /// Serilog's minimum level overrides.</summary>
     public Dictionary<string, string> Overrides { get; set; } = new(StringComparer.Ordinal);
 }
