@@ -118,6 +118,11 @@ public sealed class ReconcilerConfig
     /// <summary>Rooms reconciled at once (each room by one worker at a time).</summary>
     public int Parallelism { get; set; } = 4;
 
+    /// <summary>Rooms whose observed state is kept in memory; the least recently used beyond it are read
+    /// from Synapse again when next reconciled.</summary>
+    [ConfigurationKeyName("cached_rooms")]
+    public int CachedRooms { get; set; } = 2000;
+
     /// <summary><c>strict</c>: people in a room who are not its OpenMeet members are removed;
     /// <c>additive</c>: kept if they belong to the room's tenant.</summary>
     [ConfigurationKeyName("member_policy")]

@@ -135,6 +135,11 @@ public static partial class ConfigValidator
             p.Add($"reconciler.parallelism: expected 1 to 64 rooms at once, got {r.Parallelism}");
         }
 
+        if (r.CachedRooms < 10)
+        {
+            p.Add($"reconciler.cached_rooms: expected at least 10 rooms, got {r.CachedRooms}");
+        }
+
         if (r.MemberPolicy is not ("strict" or "additive"))
         {
             p.Add($"reconciler.member_policy: expected 'strict' or 'additive', got '{r.MemberPolicy}'");

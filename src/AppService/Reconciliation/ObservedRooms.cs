@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Matrix;
 using OpenMeet.AppService.State;
 using OpenMeet.AppService.Transactions;
@@ -12,38 +13,71 @@ namespace OpenMeet.AppService.Reconciliation;
 /// every reconcile. Our own writes are applied as they succeed (so echoes carry nothing new and are
 /// not applied: an echo can be older than a later write of ours); changes by anyone else update the
 /// room and mark it for reconciliation, which is how manual changes are undone.
+/// Bounded: at most <c>reconciler.cached_rooms</c> rooms are kept, the least recently used go first,
+/// and a closed room goes once it is reconciled; a room not kept is read from Synapse when next needed.
 /// </summary>
-public sealed class ObservedRooms(MatrixClient matrix, Store store, ReconcileBacklog queue) : IEventConsumer
+public sealed class ObservedRooms(MatrixClient matrix, Store store, ReconcileBacklog queue, AppConfig config) : IEventConsumer
 {
-    private readonly ConcurrentDictionary<string, ObservedRoom> rooms = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry> rooms = new(StringComparer.Ordinal);
+
+    // Rooms being read from Synapse: set to true when an event for the room arrives meanwhile, so that a
+    // read that may predate the event is used once but not kept (the event queued the room again).
+    private readonly ConcurrentDictionary<string, bool> reading = new(StringComparer.Ordinal);
+    private readonly Lock evicting = new();
+    private long clock;
+
+    private sealed class Entry(ObservedRoom room, long used)
+    {
+        public ObservedRoom Room = room;
+        public long Used = used;
+    }
+
+    public int Count => rooms.Count;
 
     public async Task<ObservedRoom> GetAsync(string roomId, CancellationToken ct)
     {
-        if (rooms.TryGetValue(roomId, out var room))
+        if (rooms.TryGetValue(roomId, out var cached))
         {
-            return room;
+            cached.Used = Interlocked.Increment(ref clock);
+            return cached.Room;
         }
 
-        room = ObservedRoom.Empty(roomId);
-        var managed = store.Rooms.FindOne(r => r.RoomId == roomId);
-        foreach (var e in await matrix.GetStateAsync(roomId, ct))
+        reading[roomId] = false;
+        var room = ObservedRoom.Empty(roomId);
+        try
         {
-            if (e is JsonObject ev && Tracked(ev) is var (type, stateKey, content))
+            var managed = store.Rooms.FindOne(r => r.RoomId == roomId);
+            foreach (var e in await matrix.GetStateAsync(roomId, ct))
             {
-                room = room.With(type, stateKey, content);
-                // A leave read here may not have been dispatched yet (after a restart the dispatcher
-                // replays what came meanwhile while every room is reconciled): it counts as the
-                // person's own choice as well, unless OpenMeet changed the membership after it.
-                if (managed is not null && type == "m.room.member" && ev["origin_server_ts"]?.GetValueKind() == JsonValueKind.Number)
+                if (e is JsonObject ev && Tracked(ev) is var (type, stateKey, content))
                 {
-                    var at = DateTimeOffset.FromUnixTimeMilliseconds(ev["origin_server_ts"]!.GetValue<long>()).UtcDateTime;
-                    NoteOwnMembershipChoice(managed, stateKey, ObservedRoom.Text(ev, "sender"), ObservedRoom.Text(content, "membership"), at);
+                    room = room.With(type, stateKey, content);
+                    // A leave read here may not have been dispatched yet (after a restart the dispatcher
+                    // replays what came meanwhile while every room is reconciled): it counts as the
+                    // person's own choice as well, unless OpenMeet changed the membership after it.
+                    if (managed is not null && type == "m.room.member" && ev["origin_server_ts"]?.GetValueKind() == JsonValueKind.Number)
+                    {
+                        var at = DateTimeOffset.FromUnixTimeMilliseconds(ev["origin_server_ts"]!.GetValue<long>()).UtcDateTime;
+                        NoteOwnMembershipChoice(managed, stateKey, ObservedRoom.Text(ev, "sender"), ObservedRoom.Text(content, "membership"), at);
+                    }
                 }
             }
         }
+        finally
+        {
+            reading.TryRemove(roomId, out var changedMeanwhile);
+            if (!changedMeanwhile)
+            {
+                Keep(roomId, room, replace: false);
+            }
+        }
 
-        return rooms.GetOrAdd(roomId, room);
+        return room;
     }
+
+    /// <summary>A room the reconciler has just made: what createRoom was asked for is what the room holds,
+    /// so it is kept as such instead of read back.</summary>
+    public void Created(ObservedRoom room) => Keep(room.RoomId, room, replace: true);
 
     /// <summary>Our action succeeded: apply it to the latest cached state (which may have moved on since
     /// the plan was made), never replace that state with the planner's snapshot.</summary>
@@ -52,11 +86,52 @@ public sealed class ObservedRooms(MatrixClient matrix, Store store, ReconcileBac
     // Compare-and-swap on the cached room; a room that is not cached is read whole when next needed.
     private void Update(string roomId, Func<ObservedRoom, ObservedRoom> change)
     {
-        while (rooms.TryGetValue(roomId, out var latest))
+        if (!rooms.TryGetValue(roomId, out var entry))
         {
-            if (rooms.TryUpdate(roomId, change(latest), latest))
+            reading.TryUpdate(roomId, true, false);
+            return;
+        }
+
+        lock (entry)
+        {
+            entry.Room = change(entry.Room);
+        }
+    }
+
+    // A read does not replace what another reader kept meanwhile: that copy may have had our writes applied.
+    private void Keep(string roomId, ObservedRoom room, bool replace)
+    {
+        var entry = new Entry(room, Interlocked.Increment(ref clock));
+        if (replace)
+        {
+            rooms[roomId] = entry;
+        }
+        else
+        {
+            rooms.TryAdd(roomId, entry);
+        }
+
+        if (rooms.Count > config.Reconciler.CachedRooms)
+        {
+            Evict();
+        }
+    }
+
+    // The least recently used tenth goes at once, so the scan is paid once per that many new rooms.
+    private void Evict()
+    {
+        lock (evicting)
+        {
+            var limit = config.Reconciler.CachedRooms;
+            var excess = rooms.Count - limit;
+            if (excess <= 0)
             {
                 return;
+            }
+
+            foreach (var (roomId, _) in rooms.OrderBy(kv => kv.Value.Used).Take(excess + (limit / 10)).ToList())
+            {
+                rooms.TryRemove(roomId, out _);
             }
         }
     }
@@ -153,12 +228,12 @@ public sealed class ObservedRooms(MatrixClient matrix, Store store, ReconcileBac
         return (type, stateKey, Slim(type, ObservedRoom.Text(e, "sender"), e["content"] as JsonObject ?? []));
     }
 
-    // Only what the planner reads is kept: a membership, not a member's profile.
+    // Only what the planner reads is kept: a membership, not a member's profile; plain values only.
     private static JsonObject Slim(string type, string? sender, JsonObject content) => type switch
     {
         "m.room.member" => new JsonObject { ["membership"] = ObservedRoom.Text(content, "membership") ?? "leave" },
-        "m.room.create" => WithSender((JsonObject)content.DeepClone(), sender),
-        _ => (JsonObject)content.DeepClone(),
+        "m.room.create" => WithSender(ObservedRoom.Compact(content), sender),
+        _ => ObservedRoom.Compact(content),
     };
 
     private static JsonObject WithSender(JsonObject content, string? sender)

@@ -81,6 +81,8 @@ public static class Planner
         }
     }
 
+    // Only the users whose level is not the default are compared: those listed now and those who
+    // should be listed (a room of 5,000 members has some dozens of either).
     private static void PowerLevels(DesiredRoom d, ObservedRoom o, List<RoomAction> actions, List<string> unfixable)
     {
         var content = o.PowerLevels;
@@ -89,16 +91,25 @@ public static class Planner
         var creators = o.Creators;
         var botLevel = creators.Contains(d.BotUserId) ? int.MaxValue : Int(users[d.BotUserId]) ?? usersDefault;
 
-        var current = users.ToDictionary(kv => kv.Key, kv => Int(kv.Value) ?? usersDefault, StringComparer.Ordinal);
+        var current = new Dictionary<string, int>(users.Count, StringComparer.Ordinal);
+        foreach (var (user, level) in users)
+        {
+            current[user] = Int(level) ?? usersDefault;
+        }
+
+        // Who should be listed: the bot and the creators as they are, the members at their levels.
         var wanted = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (user, level) in current.Where(kv => kv.Key == d.BotUserId || creators.Contains(kv.Key)))
         {
             wanted[user] = level;
         }
 
-        foreach (var (user, level) in d.EffectiveMembers.Where(m => m.Key != d.BotUserId && !creators.Contains(m.Key)))
+        foreach (var (user, level) in d.EffectiveMembers)
         {
-            wanted[user] = level;
+            if (level != usersDefault && user != d.BotUserId && !creators.Contains(user))
+            {
+                wanted[user] = level;
+            }
         }
 
         var changed = false;
@@ -138,34 +149,43 @@ public static class Planner
         }
     }
 
+    // Each member and each person in the room is looked at once; only the actions are sorted.
     private static void Membership(DesiredRoom d, ObservedRoom o, List<RoomAction> actions, List<string> unfixable)
     {
         var members = d.EffectiveMembers;
-        foreach (var user in members.Keys.Where(u => u != d.BotUserId).Order(StringComparer.Ordinal))
+        var enter = new List<string>();
+        var notInvited = new List<(string User, string Why)>();
+        foreach (var user in members.Keys)
         {
             var membership = o.Membership(user);
-            if (membership is "join" or "invite" || d.NoInvite.Contains(user))
+            if (user == d.BotUserId || membership is "join" or "invite" || d.NoInvite.Contains(user))
             {
                 continue;
             }
 
             if (!MayBeIn(d, user))
             {
-                unfixable.Add($"{user} is a member in OpenMeet but not of tenant {d.TenantId}: not invited");
+                notInvited.Add((user, $"{user} is a member in OpenMeet but not of tenant {d.TenantId}: not invited"));
             }
             else if (membership == "ban")
             {
-                unfixable.Add($"{user} is banned from the room; a moderator must lift the ban");
+                notInvited.Add((user, $"{user} is banned from the room; a moderator must lift the ban"));
             }
             else
             {
-                actions.Add(d.ForceJoin ? new ForceJoin(user) : new Invite(user));
+                enter.Add(user);
             }
         }
 
-        foreach (var (user, membership) in o.Members.Where(m => m.Membership is "join" or "invite").OrderBy(m => m.UserId, StringComparer.Ordinal))
+        enter.Sort(StringComparer.Ordinal);
+        actions.AddRange(enter.Select(user => d.ForceJoin ? new ForceJoin(user) : (RoomAction)new Invite(user)));
+        unfixable.AddRange(notInvited.OrderBy(n => n.User, StringComparer.Ordinal).Select(n => n.Why));
+
+        var creators = o.Creators;
+        var kicks = new List<Kick>();
+        foreach (var (user, membership) in o.Memberships)
         {
-            if (user == d.BotUserId || o.Creators.Contains(user) || members.ContainsKey(user))
+            if (membership is not ("join" or "invite") || user == d.BotUserId || creators.Contains(user) || members.ContainsKey(user))
             {
                 continue;
             }
@@ -176,9 +196,11 @@ public static class Planner
                 : null;
             if (reason is not null)
             {
-                actions.Add(new Kick(user, reason));
+                kicks.Add(new Kick(user, reason));
             }
         }
+
+        actions.AddRange(kicks.OrderBy(k => k.UserId, StringComparer.Ordinal));
     }
 
     private static bool MayBeIn(DesiredRoom d, string user) =>

@@ -6,12 +6,15 @@ namespace OpenMeet.AppService.Reconciliation;
 
 /// <summary>
 /// The createRoom request for a managed room: room version 12 with the bot as creator (so it can
-/// always demote whoever it promoted), and as much of the desired state as createRoom takes, so a new
-/// room costs few events. Members are invited afterwards by the plan, which checks their tenant.
+/// always demote whoever it promoted), and as much of the desired state as createRoom takes (settings,
+/// every power level, the invites of an event or group room), so a new room costs one request. The
+/// power levels are sent whole, every field Synapse would otherwise fill from its defaults and from
+/// <c>default_power_level_content_override</c>, so the room holds exactly what was asked for and
+/// <see cref="Made"/> is what the room holds, without reading it back.
 /// </summary>
 public static class RoomCreation
 {
-    public static JsonObject Request(DesiredRoom d, RoomAliases aliases, RoomDoc room, EncryptionConfig encryption)
+    public static JsonObject Request(DesiredRoom d, RoomAliases aliases, RoomDoc room, EncryptionConfig encryption, IEnumerable<string> invites)
     {
         var initialState = new JsonArray
         {
@@ -35,12 +38,7 @@ public static class RoomCreation
             ["preset"] = "private_chat",
             ["visibility"] = "private",
             ["initial_state"] = initialState,
-            ["power_level_content_override"] = new JsonObject
-            {
-                ["users"] = new JsonObject(d.Members.Where(m => m.Value != 0 && m.Key != d.BotUserId)
-                    .OrderBy(m => m.Key, StringComparer.Ordinal)
-                    .Select(m => KeyValuePair.Create(m.Key, (JsonNode?)JsonValue.Create(m.Value)))),
-            },
+            ["power_level_content_override"] = PowerLevels(d),
         };
         if (d.Name is not null)
         {
@@ -67,8 +65,83 @@ public static class RoomCreation
             request["is_direct"] = true;
         }
 
+        var invited = invites.Order(StringComparer.Ordinal).Select(u => (JsonNode?)JsonValue.Create(u)).ToArray();
+        if (invited.Length > 0)
+        {
+            request["invite"] = new JsonArray(invited);
+        }
+
         return request;
     }
+
+    /// <summary>The room that <paramref name="request"/> makes, as the cache keeps it.</summary>
+    public static ObservedRoom Made(string roomId, JsonObject request, string botUserId, string serverName)
+    {
+        var create = new JsonObject { ["room_version"] = ObservedRoom.Text(request, "room_version"), [RoomState.SenderKey] = botUserId };
+        if (request["creation_content"] is JsonObject { } content && ObservedRoom.Text(content, "type") is { } type)
+        {
+            create["type"] = type;
+        }
+
+        var room = ObservedRoom.Empty(roomId)
+            .With("m.room.create", "", create)
+            .With("m.room.member", botUserId, new() { ["membership"] = "join" })
+            .With("m.room.power_levels", "", ObservedRoom.Compact((JsonObject)request["power_level_content_override"]!));
+        if (ObservedRoom.Text(request, "room_alias_name") is { } alias)
+        {
+            room = room.With("m.room.canonical_alias", "", new() { ["alias"] = $"#{alias}:{serverName}" });
+        }
+
+        foreach (var state in request["initial_state"]!.AsArray().OfType<JsonObject>().Where(s => ObservedRoom.TrackedTypes.Contains(ObservedRoom.Text(s, "type")!)))
+        {
+            room = room.With(ObservedRoom.Text(state, "type")!, ObservedRoom.Text(state, "state_key")!, ObservedRoom.Compact((JsonObject)state["content"]!));
+        }
+
+        if (ObservedRoom.Text(request, "name") is { } name)
+        {
+            room = room.With("m.room.name", "", new() { ["name"] = name });
+        }
+
+        if (ObservedRoom.Text(request, "topic") is { } topic)
+        {
+            room = room.With("m.room.topic", "", new() { ["topic"] = topic });
+        }
+
+        foreach (var invitee in request["invite"]?.AsArray() ?? [])
+        {
+            room = room.With("m.room.member", invitee!.GetValue<string>(), new() { ["membership"] = "invite" });
+        }
+
+        return room;
+    }
+
+    // Synapse's defaults for a private_chat room of version 12 (the creator, our bot, is above them all
+    // and not listed), with the members' levels.
+    private static JsonObject PowerLevels(DesiredRoom d) => new()
+    {
+        ["users"] = new JsonObject(d.EffectiveMembers.Where(m => m.Value != 0 && m.Key != d.BotUserId)
+            .OrderBy(m => m.Key, StringComparer.Ordinal)
+            .Select(m => KeyValuePair.Create(m.Key, (JsonNode?)JsonValue.Create(m.Value)))),
+        ["users_default"] = 0,
+        ["events"] = new JsonObject
+        {
+            ["m.room.name"] = 50,
+            ["m.room.power_levels"] = 100,
+            ["m.room.history_visibility"] = 100,
+            ["m.room.canonical_alias"] = 50,
+            ["m.room.avatar"] = 50,
+            ["m.room.tombstone"] = 150,
+            ["m.room.server_acl"] = 100,
+            ["m.room.encryption"] = 100,
+        },
+        ["events_default"] = 0,
+        ["state_default"] = 50,
+        ["ban"] = 50,
+        ["kick"] = 50,
+        ["redact"] = 50,
+        ["invite"] = 0,
+        ["historical"] = 100,
+    };
 
     private static JsonObject State(string type, JsonObject content, string stateKey = "") =>
         new() { ["type"] = type, ["state_key"] = stateKey, ["content"] = content };

@@ -91,6 +91,11 @@ public sealed partial class RoomReconciler(
 
         var converged = plan.Unfixable.Count == 0 ? RoomFingerprint.Of(room, desired) : null;
         Save(room, room.Deleted ? RoomStatus.Closed : RoomStatus.Ready, plan.Unfixable.Count > 0 ? string.Join("; ", plan.Unfixable) : null, converged);
+        if (room.Deleted && converged is not null)
+        {
+            // A closed room is not reconciled again unless someone changes it: its state need not be kept.
+            observed.Invalidate(room.RoomId!);
+        }
         if (room.Kind is RoomKind.Event or RoomKind.Group && plan.Actions.Any(a => a is SetState { Type: RoomState.ClosedType }))
         {
             backlog.Enqueue(ReconcileKey.Room(Names.SpaceKey(room.TenantId)));
@@ -230,17 +235,27 @@ public sealed partial class RoomReconciler(
         }
     }
 
+    // One createRoom carrying what it can; the room it makes is kept in the cache as asked for, not read
+    // back. The members of an event or group room are invited by it (the planner's invites, so its tenant
+    // check holds); a DM or a space has no alias to find the room by if an invite failed after Synapse
+    // made it, so theirs are sent afterwards.
     private async Task CreateAsync(RoomDoc room, TenantDoc tenant, string? spaceRoomId, CancellationToken ct)
     {
         var desired = desiredRooms.Build(room, tenant, spaceRoomId, ObservedRoom.Empty(""));
+        var bare = RoomCreation.Request(desired, aliases, room, config.Reconciler.Encryption, []);
+        var invites = room.Kind is RoomKind.Event or RoomKind.Group
+            ? Planner.Plan(desired, RoomCreation.Made("", bare, matrix.BotUserId, config.Homeserver.ServerName)).Actions.OfType<Invite>().Select(i => i.UserId)
+            : [];
+        var request = RoomCreation.Request(desired, aliases, room, config.Reconciler.Encryption, invites);
         string roomId;
         try
         {
-            roomId = await matrix.CreateRoomAsync(RoomCreation.Request(desired, aliases, room, config.Reconciler.Encryption), ct);
+            roomId = await matrix.CreateRoomAsync(request, ct);
+            observed.Created(RoomCreation.Made(roomId, request, matrix.BotUserId, config.Homeserver.ServerName));
         }
         catch (MatrixException e) when (e.ErrCode == "M_ROOM_IN_USE" && desired.Alias is not null)
         {
-            // An earlier attempt created the room but did not live to record it.
+            // An earlier attempt created the room but did not live to record it: it is read, not assumed.
             roomId = await matrix.ResolveAliasAsync(desired.Alias, ct)
                 ?? throw new InvalidOperationException($"the alias {desired.Alias} is taken but points nowhere", e);
         }

@@ -132,6 +132,77 @@ public sealed class ReconcilerFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARoomWhoseMembersAreKnownIsOneCreateRoomWithTheirInvitesAndLevelsAndIsNotReadBack()
+    {
+        var spaceAsked = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        synapse.Hold = line => line == "create T1" && spaceAsked.TrySetResult() ? release : null;
+        await PutAsync("tenants/t1", new { name = "T1" });
+        await spaceAsked.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var reconciler = service.Services.GetRequiredService<Reconciler>();
+        foreach (var (who, role) in new[] { ("ann", "host"), ("bob", "moderator"), ("cid", "participant") })
+        {
+            await PutAsync($"tenants/t1/users/{who}", new { name = who, handle = who });
+            await reconciler.EnsureAccountAsync($"t1/{who}", CancellationToken.None);
+        }
+
+        // The event room waits for its space, so its members are known by the time it is made.
+        await PutAsync("tenants/t1/events/party", new { name = "Party", visibility = "private" });
+        foreach (var (who, role) in new[] { ("ann", "host"), ("bob", "moderator"), ("cid", "participant") })
+        {
+            await PutAsync($"tenants/t1/events/party/members/{who}", new { role });
+        }
+
+        release.SetResult();
+        var roomId = await reconciler.EnsureRoomAsync("t1/event/party", TimeSpan.FromSeconds(30), CancellationToken.None);
+        await Backlog.EnqueueAndWaitAsync(ReconcileKey.Room("t1/event/party"), CancellationToken.None);
+        await Backlog.EnqueueAndWaitAsync(ReconcileKey.Room("t1/space"), CancellationToken.None);
+
+        synapse.Calls.Where(c => c.Contains(roomId!, StringComparison.Ordinal)).Should().Equal(
+            [$"create {roomId} invite 3", $"PUT {Store.Rooms.FindById("t1/space")!.RoomId} m.space.child {roomId}"],
+            "the room is made with its invites and levels in one request, not read back, and added to its space");
+        synapse.State(roomId!, "m.room.power_levels")!["users"]!.ToJsonString().Should()
+            .Be("""{"@ann:test.example.org":100,"@bob:test.example.org":50}""");
+        synapse.State(roomId!, "m.room.member", "@cid:test.example.org")!["membership"]!.GetValue<string>().Should().Be("invite");
+
+        await PutAsync("tenants/t1/events/party/members/cid", new { role = "speaker" });
+        await Backlog.EnqueueAndWaitAsync(ReconcileKey.Room("t1/event/party"), CancellationToken.None);
+        var levels = synapse.State(roomId!, "m.room.power_levels")!;
+        levels["users"]!.ToJsonString().Should().Be("""{"@ann:test.example.org":100,"@bob:test.example.org":50,"@cid:test.example.org":25}""");
+        levels["events"]!["m.room.tombstone"]!.GetValue<int>().Should().Be(150, "a level change keeps every field the room was made with");
+        synapse.Count($"GET {roomId} state").Should().Be(0, "the room as made was kept, not read");
+    }
+
+    [Fact]
+    public async Task TheObservedStateKeptIsBoundedAndARoomLeftOutIsReadAgainWhenNeeded()
+    {
+        await service.StopAsync();
+        File.AppendAllText(service.ConfigPath, "\nreconciler:\n  cached_rooms: 10\n");
+        await service.StartAsync();
+        await PutAsync("tenants/t1", new { name = "T1" });
+        await PutAsync("tenants/t1/users/ann", new { name = "Ann", handle = "ann" });
+        var reconciler = service.Services.GetRequiredService<Reconciler>();
+        await reconciler.EnsureAccountAsync("t1/ann", CancellationToken.None);
+        for (var i = 0; i < 30; i++)
+        {
+            await PutAsync($"tenants/t1/events/e{i:00}", new { name = $"Event {i}", visibility = "private" });
+            await PutAsync($"tenants/t1/events/e{i:00}/members/ann", new { role = "participant" });
+        }
+
+        await Until(() => Backlog.Depth == 0 && Enumerable.Range(0, 30).All(i => Store.Rooms.FindById($"t1/event/e{i:00}")!.RoomId is { } made
+            && synapse.State(made, "m.room.member", "@ann:test.example.org") is not null), "the 30 rooms made, Ann in each");
+        service.Services.GetRequiredService<ObservedRooms>().Count.Should().BeLessThanOrEqualTo(10, "reconciler.cached_rooms is 10");
+        var first = Store.Rooms.FindById("t1/event/e00")!.RoomId!;
+        synapse.Count($"GET {first} state").Should().Be(0);
+
+        await PutAsync("tenants/t1/events/e00/members/ann", new { role = "host" });
+        await Backlog.EnqueueAndWaitAsync(ReconcileKey.Room("t1/event/e00"), CancellationToken.None);
+
+        synapse.Count($"GET {first} state").Should().Be(1, "the room was no longer kept: it is read once");
+        synapse.State(first, "m.room.power_levels")!["users"]!.ToJsonString().Should().Be("""{"@ann:test.example.org":100}""");
+    }
+
+    [Fact]
     public async Task AnAccountIsProvisionedByOneWorkerOnlyWhoeverAsksForIt()
     {
         await PutAsync("tenants/t1", new { name = "T1" });

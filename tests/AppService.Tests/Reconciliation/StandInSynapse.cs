@@ -108,7 +108,12 @@ public sealed class StandInSynapse : IAsyncDisposable
                 room[((string)state["type"]!, (string?)state["state_key"] ?? "")] = (JsonObject)state["content"]!.DeepClone();
             }
 
-            room[("m.room.power_levels", "")] = new JsonObject { ["users"] = request["power_level_content_override"]?["users"]?.DeepClone() ?? new JsonObject() };
+            // As Synapse does: the override's fields replace the defaults (here: none), the creator is not listed.
+            room[("m.room.power_levels", "")] = request["power_level_content_override"]?.DeepClone().AsObject() ?? new JsonObject { ["users"] = new JsonObject() };
+            foreach (var invitee in request["invite"] as JsonArray ?? [])
+            {
+                room[("m.room.member", (string)invitee!)] = Membership("invite");
+            }
             if (request["name"] is JsonValue name)
             {
                 room[("m.room.name", "")] = new JsonObject { ["name"] = name.DeepClone() };
@@ -126,7 +131,7 @@ public sealed class StandInSynapse : IAsyncDisposable
                 room[("m.room.canonical_alias", "")] = new JsonObject { ["alias"] = alias };
             }
 
-            Calls.Enqueue($"create {roomId}");
+            Calls.Enqueue($"create {roomId} invite {(request["invite"] as JsonArray)?.Count ?? 0}");
             return roomId;
         }
     }
