@@ -25,11 +25,13 @@ public sealed partial class BotCommands
     private readonly MatrixClient matrix;
     private readonly RoomAliases aliases;
     private readonly Revocation revocation;
+    private readonly ReconcileJobs jobs;
 
     public BotCommands(ServiceInfo info, PushMetrics push, RecentErrors errors, Quarantine quarantine, ReconcileBacklog backlog, Store store, Reconciler reconciler, HandleClaims claims,
-        AuditLog audit, MatrixClient matrix, RoomAliases aliases, Revocation revocation)
+        AuditLog audit, MatrixClient matrix, RoomAliases aliases, Revocation revocation, ReconcileJobs jobs)
     {
         this.revocation = revocation;
+        this.jobs = jobs;
         this.info = info;
         this.push = push;
         this.errors = errors;
@@ -48,7 +50,7 @@ public sealed partial class BotCommands
             new("tenants", "tenants", "the tenants and how many rooms and people each has", 0, 0, [], Tenants),
             new("rooms", "rooms [tenant] [--page=N]", "managed rooms and their state", 0, 1, ["page"], Rooms),
             new("room", "room <#alias|!roomid|tenant/kind/slug>", "one room: desired vs actual, drift, last reconcile", 1, 1, [], Room),
-            new("reconcile", "reconcile <room|tenant|all> [--dry-run]", "show the plan, then run it (all asks first)", 1, 1, ["dry-run"], Reconcile),
+            new("reconcile", "reconcile <room|tenant|all> [--dry-run]", "a room: show its plan and run it; a tenant or all: run it as a job, the reply edited as rooms finish (all asks first); --dry-run: only the plan", 1, 1, ["dry-run"], Reconcile),
             new("recreate", "recreate <room>", "a new room under the alias of one the bot cannot enter (asks first)", 1, 1, [], Recreate),
             new("whois", "whois <@mxid|handle|tenant/slug>", "a person: tenant, handle, account, rooms", 1, 1, [], Whois),
             new("handle", "handle check|release|block <handle>", "check a handle, release one (it stays blocked), block one", 2, 2, [], Handle),

@@ -213,6 +213,8 @@ public sealed partial class ManagementRoom(
         {
             questions[noticeId] = (incoming.Sender, run, DateTime.UtcNow + ConfirmWindow);
         }
+
+        Follow(roomId, noticeId, reply, incoming.EventId, ct);
     }
 
     private async Task ConfirmAsync(string roomId, Incoming reaction, CancellationToken ct)
@@ -231,7 +233,54 @@ public sealed partial class ManagementRoom(
         }
 
         var result = await question.Run(ct);
-        await NoticeAsync(roomId, result, reaction.RelatesTo, ct, reaction.EventId);
+        var noticeId = await NoticeAsync(roomId, result, reaction.RelatesTo, ct, reaction.EventId);
+        Follow(roomId, noticeId, result, reaction.EventId, ct);
+    }
+
+    // A reply to work still going on is edited in place as it goes, in the background: the room keeps
+    // answering other commands meanwhile. A failed edit is logged; the work itself goes on.
+    private void Follow(string roomId, string noticeId, Reply reply, string answering, CancellationToken ct)
+    {
+        if (reply.Updates is not { } updates)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var edit = 0;
+                await foreach (var next in updates(ct))
+                {
+                    await EditAsync(roomId, noticeId, next, TxnId($"edit/{edit++}", answering), ct);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                LogCommandFailed(e, answering);
+            }
+        }, CancellationToken.None);
+    }
+
+    private Task<string> EditAsync(string roomId, string noticeId, Reply reply, string txnId, CancellationToken ct)
+    {
+        var (text, html) = reply.Text.Length <= MaxNoticeChars ? (reply.Text, reply.Html) : (reply.Text[..MaxNoticeChars], Reply.Encode(reply.Text[..MaxNoticeChars]));
+        return matrix.SendEventAsync(roomId, "m.room.message", new JsonObject
+        {
+            ["msgtype"] = "m.notice",
+            ["body"] = $"* {text}",
+            ["format"] = "org.matrix.custom.html",
+            ["formatted_body"] = $"* {html}",
+            ["m.new_content"] = new JsonObject
+            {
+                ["msgtype"] = "m.notice",
+                ["body"] = text,
+                ["format"] = "org.matrix.custom.html",
+                ["formatted_body"] = html,
+            },
+            ["m.relates_to"] = new JsonObject { ["rel_type"] = "m.replace", ["event_id"] = noticeId },
+        }, ct, txnId);
     }
 
     /// <summary>

@@ -9,6 +9,10 @@ public sealed record Reply(bool Ok, string Text, string Html)
     /// <summary>Set on a question: what to do when the admin who asked confirms with a ✅ reaction.</summary>
     public Func<CancellationToken, Task<Reply>>? OnConfirm { get; init; }
 
+    /// <summary>Set on a reply to work still going on: its later versions, each sent as an edit of it
+    /// (<c>m.replace</c>), the last one final.</summary>
+    public Func<CancellationToken, IAsyncEnumerable<Reply>>? Updates { get; init; }
+
     public static Reply Success(string text) => new(true, text, Encode(text));
 
     public static Reply Failure(string text) => new(false, text, Encode(text));

@@ -60,7 +60,7 @@ public sealed class BotCommandsTests : IAsyncLifetime
         }
 
         list.Html.Should().Contain("<table>");
-        (await RunAsync("help reconcile")).Text.Should().Be("reconcile <room|tenant|all> [--dry-run]\nshow the plan, then run it (all asks first)");
+        (await RunAsync("help reconcile")).Text.Should().Be("reconcile <room|tenant|all> [--dry-run]\na room: show its plan and run it; a tenant or all: run it as a job, the reply edited as rooms finish (all asks first); --dry-run: only the plan");
     }
 
     [Fact]

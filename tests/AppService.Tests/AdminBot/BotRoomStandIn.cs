@@ -22,6 +22,8 @@ internal sealed class BotRoomStandIn : IAsyncDisposable
     private BotRoomStandIn(WebApplication app) => this.app = app;
 
     /// <summary>What the bot sent, each with its type, room and the event id it was given.</summary>
+    private int made;
+
     public ConcurrentQueue<JsonObject> Sent { get; } = new();
 
     public bool HangPing { get => hangPing; set => hangPing = value; }
@@ -56,6 +58,13 @@ internal sealed class BotRoomStandIn : IAsyncDisposable
         });
         app.MapPut("/_matrix/client/v3/profile/{user}/displayname", () => Results.Json(new { }));
         app.MapPost("/_matrix/client/v3/join/{room}", (string room) => Results.Json(new { room_id = room }));
+        // Rooms the reconciler makes (a tenant's space): made, nothing more.
+        app.MapPost("/_matrix/client/v3/createRoom", () => Results.Json(new { room_id = $"!made{Interlocked.Increment(ref made)}:test.example.org" }));
+        app.MapPut("/_matrix/client/v3/rooms/{room}/state/{**rest}", () => Results.Json(new { event_id = "$state" }));
+        app.MapGet("/_matrix/client/v3/rooms/{room}/state", () => Results.Json(new[]
+        {
+            new { type = "m.room.member", state_key = "@openmeet-bot:test.example.org", sender = "@openmeet-bot:test.example.org", content = new { membership = "join" } },
+        }));
         app.MapPut("/_matrix/client/v3/rooms/{room}/send/{type}/{txn}", async (string room, string type, HttpRequest request, CancellationToken ct) =>
         {
             await HangWhile(() => HangSend, ct);
@@ -105,6 +114,10 @@ internal sealed class BotRoomStandIn : IAsyncDisposable
 
     public static bool Answers(JsonObject m, string eventId) =>
         m["type"]?.GetValue<string>() == "m.room.message" && m["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.GetValue<string>() == eventId;
+
+    /// <summary>Whether <paramref name="m"/> is an edit (m.replace) of the message <paramref name="eventId"/>.</summary>
+    public static bool Edits(JsonObject m, string eventId) =>
+        m["m.relates_to"]?["rel_type"]?.GetValue<string>() == "m.replace" && m["m.relates_to"]?["event_id"]?.GetValue<string>() == eventId;
 
     public static string Id(JsonObject message) => message["event_id"]!.GetValue<string>();
 

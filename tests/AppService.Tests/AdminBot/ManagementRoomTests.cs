@@ -85,6 +85,21 @@ public sealed class ManagementRoomTests : IAsyncLifetime
         Body(await ReplyAsync("$whois2")).Should().Contain("revoked: yes");
     }
 
+    [Fact]
+    public async Task AReconcileOfATenantIsOneReplyEditedInPlaceUntilItIsDone()
+    {
+        await PushAsync(Message("$reconcile1", "reconcile t1", Admin));
+        var reply = await ReplyAsync("$reconcile1");
+        Body(reply).Should().StartWith("Reconciling t1: ").And.Contain("(job ");
+
+        await Until(() => Sent.Any(m => Edits(m, Id(reply)) && NewBody(m).StartsWith("Reconciled t1: 1 of 1 room(s) done in ", StringComparison.Ordinal)),
+            "the reply edited into the outcome", seconds: 30);
+        Sent.Where(m => Edits(m, Id(reply))).Should().OnlyContain(m => Body(m).StartsWith("* ", StringComparison.Ordinal), "clients without edits show it as a correction");
+        Sent.Count(m => Answers(m, "$reconcile1")).Should().Be(1, "progress is an edit of the reply, not more messages");
+    }
+
+    private static string NewBody(JsonObject m) => m["m.new_content"]?["body"]?.GetValue<string>() ?? "";
+
     private Task PushAsync(JsonObject e) => BotRoomStandIn.PushAsync(service!, e);
 
     private Task<JsonObject> ReplyAsync(string eventId, Func<JsonObject, bool>? which = null) => synapse!.ReplyAsync(eventId, which);
