@@ -15,7 +15,7 @@ host=${BASH_REMATCH[1]} port=${BASH_REMATCH[2]} path=${BASH_REMATCH[3]}
 host=${host#[}
 host=${host%]}
 
-exec 3<>"/dev/tcp/$host/$port" || { echo "openmeet-healthcheck: nothing listens on $host:$port"; exit 1; }
+{ exec 3<>"/dev/tcp/$host/$port"; } 2>/dev/null || { echo "openmeet-healthcheck: nothing listens on $host:$port"; exit 1; }
 printf 'GET %s HTTP/1.0\r\nHost: %s:%s\r\nConnection: close\r\n\r\n' "$path" "$host" "$port" >&3
 status=""
 IFS= read -r -t 4 status <&3 || true
