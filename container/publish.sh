@@ -11,13 +11,13 @@ cd "$(dirname "$0")/.."
 out=${1:?usage: container/publish.sh OUTPUT_DIR [RID]}
 rid=${2:-linux-x64}
 
-# --artifacts-path keeps this build's obj/ and bin/ apart from the solution's, so a publish for one
-# runtime never rewrites the project.assets.json a `dotnet build` or `dotnet test` next to it uses.
-# The runtime packs (Microsoft.NETCore.App and Microsoft.AspNetCore.App for the RID) come from NuGet.
+# --artifacts-path keeps this build's obj/ and bin/ apart from the solution's (in .dev/image/, kept
+# for the next publish), so a publish for one runtime never rewrites the project.assets.json a
+# `dotnet build` or `dotnet test` next to it uses. The runtime packs (Microsoft.NETCore.App and
+# Microsoft.AspNetCore.App for the RID) come from NuGet.
 rm -rf "$out"
 dotnet publish src/AppService -c Release -r "$rid" --self-contained -nologo -v q \
-  --artifacts-path "${OPENMEET_PUBLISH_ARTIFACTS:-$(dirname "$out")/artifacts}" \
-  -p:SatelliteResourceLanguages=en -o "$out"
+  --artifacts-path .dev/image/artifacts -p:SatelliteResourceLanguages=en -o "$out"
 
 # The apphost and the registration template are what the image's entrypoint and
 # generate-registration need; a publish without them would build an image that cannot start.
