@@ -112,16 +112,18 @@ check_basics() {
 # ---------------------------------------------------------------- the image alone
 
 check_alone() {
-  local port=${OPENMEET_CHECK_PORT:-18009} data=$WORK/check-data log=$WORK/check.log body
+  local port=${OPENMEET_CHECK_PORT:-18009} data=$WORK/check-data registration=$WORK/check-registration log=$WORK/check.log body
   local public=$((port + 1)) homeserver=$((port - 1))
-  port_free "$port" && port_free "$public" || die "ports $port and $public must be free (OPENMEET_CHECK_PORT moves them)"
+  if ! { port_free "$port" && port_free "$public"; }; then
+    die "ports $port and $public must be free (OPENMEET_CHECK_PORT moves them)"
+  fi
   check_basics
 
-  # /data is a host folder owned by the image's user, as a volume would be.
-  rm -rf "$data"
-  mkdir -p "$data"
+  # /data and /registration are host folders owned by the image's user, as in compose.yaml.
+  rm -rf "$data" "$registration"
+  mkdir -p "$data" "$registration"
   cp "$REPO/config.example.yaml" "$data/config.yaml"
-  chown -R "$IMAGE_UID:$IMAGE_UID" "$data"
+  chown -R "$IMAGE_UID:$IMAGE_UID" "$data" "$registration"
   chmod 0700 "$data"
   # What compose.yaml sets: the listeners on all interfaces, the database on the volume, the
   # URLs other containers use. Nothing listens at the homeserver URL.
@@ -129,13 +131,14 @@ check_alone() {
     -e OPENMEET_LISTENERS__0__BIND="0.0.0.0:$port" -e OPENMEET_LISTENERS__1__BIND="0.0.0.0:$public"
     -e OPENMEET_DATABASE__PATH=/data/openmeet.db)
 
-  in_image "${env[@]}" -v "$data:/data" "$CONTAINER" -- openmeet-appservice generate-registration -o /data/registration.yaml
-  grep -q "^url: 'http://127.0.0.1:$port'$" "$data/registration.yaml" || die "registration.yaml has not the url from OPENMEET_APPSERVICE__URL"
+  local mounts=(-v "$data:/data" -v "$registration:/registration")
+  in_image "${env[@]}" "${mounts[@]}" "$CONTAINER" -- openmeet-appservice generate-registration -o /registration/openmeet.yaml
+  grep -q "^url: 'http://127.0.0.1:$port'$" "$registration/openmeet.yaml" || die "the registration has not the url from OPENMEET_APPSERVICE__URL"
   grep -Eq "^  as_token: '[0-9a-f]{64}'$" "$data/config.yaml" || die "generate-registration did not fill appservice.as_token"
   ok "generate-registration through the entrypoint (-c \$OPENMEET_CONFIG): tokens filled, registration url http://127.0.0.1:$port"
 
   say "starting the service in the image (log: $log)"
-  in_image "${env[@]}" -v "$data:/data" "$CONTAINER" -- openmeet-appservice >"$log" 2>&1 &
+  in_image "${env[@]}" "${mounts[@]}" "$CONTAINER" -- openmeet-appservice >"$log" 2>&1 &
   runner=$!
   wait_http "http://127.0.0.1:$port/health/live" 60 || { tail -n 30 "$log" >&2; die "/health/live does not answer 200 on :$port"; }
   ok "GET http://127.0.0.1:$port/health/live from the host: 200"
@@ -164,19 +167,24 @@ check_alone() {
 
 check_dev() {
   local as_dir=$DEV/appservice config=$DEV/appservice/config.yaml log=$DEV/logs/appservice-image.log
-  local pid_file=$DEV/pids/appservice.pid owner id token reply pid
+  local owner reply APPSERVICE_ID AS_TOKEN APPSERVICE_PID HOMESERVER_URL
   [[ -f $config ]] || die "no $config: run synapse/dev.sh up first"
-  curl -fsS -o /dev/null --max-time 3 http://127.0.0.1:8008/health || die "the dev stack's Synapse does not answer: run synapse/dev.sh up first"
+  # The stack's values as its contract gives them (APPSERVICE_ID, AS_TOKEN, APPSERVICE_PID, ...).
+  # shellcheck source=/dev/null
+  source <(bash "$REPO/synapse/dev.sh" env)
+  curl -fsS -o /dev/null --max-time 3 "$HOMESERVER_URL/health" || die "the dev stack's Synapse does not answer: run synapse/dev.sh up first"
   check_basics
 
-  # The stack's own service (started by dev.sh from .dev/bin) gives the ports up.
-  if [[ -f $pid_file ]] && pid=$(<"$pid_file") && grep -q OpenMeet.AppService.dll "/proc/$pid/cmdline" 2>/dev/null; then
-    say "stopping the dev stack's service (pid $pid)"
-    kill -TERM "$pid"
-    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -0 "$pid" 2>/dev/null && die "the dev stack's service (pid $pid) did not stop"
+  # The stack's own service (dev.sh runs it from .dev/bin) gives the ports up.
+  if [[ -n $APPSERVICE_PID ]]; then
+    say "stopping the dev stack's service (pid $APPSERVICE_PID)"
+    kill -TERM "$APPSERVICE_PID"
+    for _ in $(seq 1 150); do kill -0 "$APPSERVICE_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -0 "$APPSERVICE_PID" 2>/dev/null && die "the dev stack's service (pid $APPSERVICE_PID) did not stop"
   fi
-  port_free 8009 && port_free 8010 || die "something else still answers on 8009 or 8010"
+  if ! { port_free 8009 && port_free 8010; }; then
+    die "something else still answers on 8009 or 8010"
+  fi
 
   # The stack's config and data (absolute paths under .dev/appservice) at the same path in the
   # image, given to the image's user for the run and handed back afterwards.
@@ -198,17 +206,15 @@ check_dev() {
     die "/health/ready is not 200 after 60 s: $(curl -s --max-time 5 http://127.0.0.1:8009/health/ready)"
   ok "GET http://127.0.0.1:8009/health/ready: $(curl -s --max-time 5 http://127.0.0.1:8009/health/ready)"
 
-  # Synapse pings the service through the push API: the path its transactions take.
-  id=$(sed -n '/^appservice:/,/^[a-z]/s/^  id: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$config")
-  token=$(sed -n '/^appservice:/,/^[a-z]/s/^  as_token: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$config")
-  reply=$(curl -sS --max-time 35 -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-    -d '{}' -w ' (HTTP %{http_code})' "http://127.0.0.1:8008/_matrix/client/v1/appservice/$id/ping")
+  # Synapse pings the service through the push API: the way its transactions come.
+  reply=$(curl -sS --max-time 35 -X POST -H "Authorization: Bearer $AS_TOKEN" -H 'Content-Type: application/json' \
+    -d '{}' -w ' (HTTP %{http_code})' "$HOMESERVER_URL/_matrix/client/v1/appservice/$APPSERVICE_ID/ping")
   [[ $reply == *duration_ms*'(HTTP 200)' ]] || die "Synapse's ping of the image's service: $reply"
   ok "Synapse pinged the image's service: $reply"
 
   if $keep; then
-    say "the image's service runs (buildah run pid $runner, service pid $(service_pid "$runner")); synapse/dev.sh up replaces it once it is stopped"
-    say "afterwards: chown -R $owner $as_dir"
+    say "the image's service runs (buildah run pid $runner, service pid $(service_pid "$runner")); once it is stopped,"
+    say "chown -R $owner $as_dir, then synapse/dev.sh up starts the stack's own service again"
     disown "$runner"
   fi
 }
