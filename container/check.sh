@@ -50,8 +50,9 @@ buildah from --pull=never --name "$CONTAINER" "$IMAGE" >/dev/null
 # the volume, as with `docker run -v DIR:/data`.
 buildah config --volume /data- "$CONTAINER"
 after_stop=: # what to do once the service is stopped (dev: give the stack its service back)
+kept=false   # --keep, and every check passed: the service stays
 cleanup() {
-  $keep && return 0
+  $kept && return 0
   stop_service
   buildah rm "$CONTAINER" >/dev/null 2>&1 || true
   "$after_stop"
@@ -167,13 +168,24 @@ check_alone() {
 
 check_dev() {
   local as_dir=$DEV/appservice config=$DEV/appservice/config.yaml log=$DEV/logs/appservice-image.log
-  local owner reply APPSERVICE_ID AS_TOKEN APPSERVICE_PID HOMESERVER_URL
+  local reply APPSERVICE_ID AS_TOKEN APPSERVICE_PID HOMESERVER_URL
   [[ -f $config ]] || die "no $config: run synapse/dev.sh up first"
   # The stack's values as its contract gives them (APPSERVICE_ID, AS_TOKEN, APPSERVICE_PID, ...).
   # shellcheck source=/dev/null
   source <(bash "$REPO/synapse/dev.sh" env)
   curl -fsS -o /dev/null --max-time 3 "$HOMESERVER_URL/health" || die "the dev stack's Synapse does not answer: run synapse/dev.sh up first"
   check_basics
+
+  # The stack's config and data (absolute paths under .dev/appservice) at the same path in the
+  # image, lent to the image's user for the run. At exit (unless --keep) the folder goes back to its
+  # owner and synapse/dev.sh up starts the stack's own service again, also after a failed check.
+  dev_owner=$(stat -c %u:%g "$as_dir") # global: handed_back runs at exit
+  handed_back() {
+    chown -R "$dev_owner" "$DEV/appservice"
+    say "starting the dev stack's own service again: synapse/dev.sh up"
+    bash "$REPO/synapse/dev.sh" up >/dev/null
+  }
+  after_stop=handed_back
 
   # The stack's own service (dev.sh runs it from .dev/bin) gives the ports up.
   if [[ -n $APPSERVICE_PID ]]; then
@@ -186,15 +198,6 @@ check_dev() {
     die "something else still answers on 8009 or 8010"
   fi
 
-  # The stack's config and data (absolute paths under .dev/appservice) at the same path in the
-  # image, given to the image's user for the run and handed back afterwards.
-  owner=$(stat -c %u:%g "$as_dir")
-  handed_back() {
-    chown -R "$owner" "$as_dir"
-    say "starting the dev stack's own service again: synapse/dev.sh up"
-    bash "$REPO/synapse/dev.sh" up >/dev/null
-  }
-  $keep || after_stop=handed_back
   chown -R "$IMAGE_UID:$IMAGE_UID" "$as_dir"
 
   say "starting the image's service with $config (log: $log)"
@@ -213,8 +216,9 @@ check_dev() {
   ok "Synapse pinged the image's service: $reply"
 
   if $keep; then
+    kept=true
     say "the image's service runs (buildah run pid $runner, service pid $(service_pid "$runner")); once it is stopped,"
-    say "chown -R $owner $as_dir, then synapse/dev.sh up starts the stack's own service again"
+    say "chown -R $dev_owner $as_dir, then synapse/dev.sh up starts the stack's own service again"
     disown "$runner"
   fi
 }
