@@ -16,6 +16,26 @@ echo "==> unit tests"
 dotnet test tests/AppService.Tests --no-build -nologo --logger "trx;LogFileName=unit.trx" --results-directory "$results" || status=1
 dotnet test tests/Oidc.Tests --no-build -nologo --logger "trx;LogFileName=oidc.trx" --results-directory "$results" || status=1
 
+# The container image's ingredients, counted as three tests so the image cannot rot unnoticed: the
+# release publish it is made from (container/publish.sh: self-contained, runtime packs from NuGet),
+# that publish starting (--version), and the Dockerfile and container/Containerfile still making the
+# same final stage. Building and running the image itself needs buildah and a Debian base:
+# container/build.sh && container/check.sh, by hand (see docs/deployment.md).
+echo "==> the image's release publish (container/publish.sh)"
+image_passed=0
+image_failed=0
+publish=.dev/image/ci-publish
+for check in "bash container/publish.sh $publish" "$publish/OpenMeet.AppService --version" "bash container/stages-agree.sh"; do
+  if $check; then
+    image_passed=$((image_passed + 1))
+  else
+    echo "FAILED: $check" >&2
+    image_failed=$((image_failed + 1))
+    status=1
+  fi
+done
+rm -rf "$publish"
+
 echo "==> the stack: synapse/dev.sh up"
 if ! bash synapse/dev.sh up; then
   echo "synapse/dev.sh up failed: the end-to-end tests cannot run" >&2
@@ -52,8 +72,8 @@ for trx in "$results"/*.trx; do
 done
 sso_passed=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$tap" | tail -n 1)
 sso_failed=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$tap" | tail -n 1)
-passed=$((passed + ${sso_passed:-0}))
-failed=$((failed + ${sso_failed:-0}))
+passed=$((passed + ${sso_passed:-0} + image_passed))
+failed=$((failed + ${sso_failed:-0} + image_failed))
 [ "$status" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
 echo "Tests: $passed passed, $failed failed"
 exit "$status"
