@@ -83,6 +83,11 @@ public sealed record ObservedRoom
 
     private ObservedRoom WithMember(string userId, string membership) => this with { Memberships = Memberships.SetItem(userId, membership) };
 
+    /// <summary>A power level as Matrix writes them (an integer; a larger or fractional number is bounded), or null.</summary>
+    public static int? Level(JsonNode? node) => node is JsonValue v
+        ? v.TryGetValue<int>(out var i) ? i : v.TryGetValue<long>(out var l) ? (int)Math.Clamp(l, int.MinValue, int.MaxValue) : v.TryGetValue<double>(out var f) ? (int)Math.Clamp(f, int.MinValue, int.MaxValue) : null
+        : null;
+
     public static string? Text(JsonObject? content, string key) =>
         content?[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
@@ -102,7 +107,7 @@ public sealed record ObservedRoom
             JsonValueKind.True => JsonValue.Create(true),
             JsonValueKind.False => JsonValue.Create(false),
             JsonValueKind.Number => long.TryParse(v.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)
-                ? JsonValue.Create(l)
+                ? l is >= int.MinValue and <= int.MaxValue ? JsonValue.Create((int)l) : JsonValue.Create(l)
                 : JsonValue.Create(double.Parse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture)),
             _ => null,
         },

@@ -87,14 +87,14 @@ public static class Planner
     {
         var content = o.PowerLevels;
         var users = content["users"] as JsonObject ?? [];
-        var usersDefault = Int(content["users_default"]) ?? 0;
+        var usersDefault = ObservedRoom.Level(content["users_default"]) ?? 0;
         var creators = o.Creators;
-        var botLevel = creators.Contains(d.BotUserId) ? int.MaxValue : Int(users[d.BotUserId]) ?? usersDefault;
+        var botLevel = creators.Contains(d.BotUserId) ? int.MaxValue : ObservedRoom.Level(users[d.BotUserId]) ?? usersDefault;
 
         var current = new Dictionary<string, int>(users.Count, StringComparer.Ordinal);
         foreach (var (user, level) in users)
         {
-            current[user] = Int(level) ?? usersDefault;
+            current[user] = ObservedRoom.Level(level) ?? usersDefault;
         }
 
         // Who should be listed: the bot and the creators as they are, the members at their levels.
@@ -220,8 +220,4 @@ public static class Planner
     }
 
     private static JsonArray Via(DesiredRoom d) => new(JsonValue.Create(d.ServerName));
-
-    private static int? Int(JsonNode? node) => node is JsonValue v
-        ? v.TryGetValue<int>(out var i) ? i : v.TryGetValue<long>(out var l) ? (int)Math.Clamp(l, int.MinValue, int.MaxValue) : v.TryGetValue<double>(out var f) ? (int)f : null
-        : null;
 }

@@ -45,6 +45,6 @@ public static class RoomReports
         o.CanonicalAlias,
         ObservedRoom.Text(o.Get("m.room.join_rules"), "join_rule"),
         o.IsClosed,
-        (o.PowerLevels["users"]?.AsObject() ?? []).ToDictionary(kv => kv.Key, kv => kv.Value?.GetValue<int>() ?? 0, StringComparer.Ordinal),
+        (o.PowerLevels["users"]?.AsObject() ?? []).ToDictionary(kv => kv.Key, kv => ObservedRoom.Level(kv.Value) ?? 0, StringComparer.Ordinal),
         o.Members.Where(m => m.Membership != "leave").ToDictionary(m => m.UserId, m => m.Membership, StringComparer.Ordinal));
 }

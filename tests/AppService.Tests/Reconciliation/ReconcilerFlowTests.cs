@@ -164,6 +164,9 @@ public sealed class ReconcilerFlowTests : IAsyncLifetime
         synapse.State(roomId!, "m.room.power_levels")!["users"]!.ToJsonString().Should()
             .Be("""{"@ann:test.example.org":100,"@bob:test.example.org":50}""");
         synapse.State(roomId!, "m.room.member", "@cid:test.example.org")!["membership"]!.GetValue<string>().Should().Be("invite");
+        var report = await (await Api.GetAsync("/internal/tenants/t1/events/party/room")).ReadAsync();
+        report.GetProperty("actual").GetProperty("powerLevels").GetProperty("@bob:test.example.org").GetInt32().Should().Be(50, "the room as kept reads like the room as read");
+        report.GetProperty("drift").GetArrayLength().Should().Be(0);
 
         await PutAsync("tenants/t1/events/party/members/cid", new { role = "speaker" });
         await Backlog.EnqueueAndWaitAsync(ReconcileKey.Room("t1/event/party"), CancellationToken.None);
