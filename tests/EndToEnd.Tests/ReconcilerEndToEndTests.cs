@@ -79,6 +79,14 @@ public sealed class ReconcilerEndToEndTests(LiveStackFixture stack)
             .Should().BeEquivalentTo(t.Handles.Where((_, i) => i % 2 == 0).Select(om.UserId));
         OpenMeet.Levels(groupState).Should().BeEquivalentTo(new Dictionary<string, int> { [om.UserId(t.Handles[0])] = 100 });
 
+        // The service keeps a room it made as it asked for it, without reading it back: Synapse must hold
+        // exactly the power levels that were asked for, nothing of its own defaults or its config added.
+        var levels = state[("m.room.power_levels", "")];
+        levels.EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo(
+            ["users", "users_default", "events", "events_default", "state_default", "ban", "kick", "redact", "invite", "historical"]);
+        levels.GetProperty("invite").GetInt32().Should().Be(0, "members of a private room may invite, as private_chat has it");
+        levels.GetProperty("events").GetProperty("m.room.tombstone").GetInt32().Should().Be(150);
+
         var spaceState = await om.StateAsync(space);
         spaceState[("m.room.create", "")].GetProperty("type").GetString().Should().Be("m.space");
         spaceState.Keys.Where(k => k.Item1 == "m.space.child").Select(k => k.Item2)

@@ -32,9 +32,10 @@ public sealed partial class HomeserverPing(
             {
                 await matrix.EnsureBotRegisteredAsync(stoppingToken);
                 var duration = await matrix.PingAsync($"startup-{attempt}", stoppingToken);
+                // Before the ping counts as done, so whatever waits for it finds the bot named.
+                await SetDisplayNameAsync(stoppingToken);
                 LastResult = new HomeserverPingResult(DateTimeOffset.UtcNow, true, duration, null);
                 LogReached(config.Homeserver.Url, duration);
-                await SetDisplayNameAsync(stoppingToken);
                 return;
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
@@ -52,7 +53,7 @@ public sealed partial class HomeserverPing(
     {
         try
         {
-            await matrix.SetDisplayNameAsync(config.Appservice.BotDisplayname, ct);
+            await matrix.EnsureDisplayNameAsync(config.Appservice.BotDisplayname, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {

@@ -49,9 +49,29 @@ public sealed partial class MatrixClient(HttpClient http, AppConfig config, Clie
     public async Task<string> WhoAmIAsync(CancellationToken ct) =>
         (await SendAsync(HttpMethod.Get, "_matrix/client/v3/account/whoami", null, ct))!["user_id"]!.GetValue<string>();
 
-    public Task SetDisplayNameAsync(string displayName, CancellationToken ct) =>
-        SendAsync(HttpMethod.Put, $"_matrix/client/v3/profile/{Uri.EscapeDataString(BotUserId)}/displayname",
-            new JsonObject { ["displayname"] = displayName }, ct);
+    /// <summary>
+    /// Gives the bot this display name unless it has it already: Synapse answers a change by sending a
+    /// new membership event into every room the bot is in, thousands of them, so a start must not.
+    /// </summary>
+    /// <returns>Whether the name was changed.</returns>
+    public async Task<bool> EnsureDisplayNameAsync(string displayName, CancellationToken ct)
+    {
+        var path = $"_matrix/client/v3/profile/{Uri.EscapeDataString(BotUserId)}/displayname";
+        try
+        {
+            if ((await SendAsync(HttpMethod.Get, path, null, ct))?["displayname"] is JsonValue current && current.TryGetValue<string>(out var name) && name == displayName)
+            {
+                return false;
+            }
+        }
+        catch (MatrixException e) when (e.Status == HttpStatusCode.NotFound)
+        {
+            // No name yet.
+        }
+
+        await SendAsync(HttpMethod.Put, path, new JsonObject { ["displayname"] = displayName }, ct);
+        return true;
+    }
 
     public async Task<string> CreateRoomAsync(JsonObject request, CancellationToken ct) =>
         (await SendAsync(HttpMethod.Post, "_matrix/client/v3/createRoom", request, ct))!["room_id"]!.GetValue<string>();

@@ -23,6 +23,13 @@ internal sealed class BotRoomStandIn : IAsyncDisposable
 
     /// <summary>What the bot sent, each with its type, room and the event id it was given.</summary>
     private int made;
+    private int displayNamesSet;
+
+    /// <summary>The bot's display name as this Synapse has it.</summary>
+    public string DisplayName { get; set; } = "OpenMeet";
+
+    /// <summary>How often the bot's display name was set.</summary>
+    public int DisplayNamesSet => Volatile.Read(ref displayNamesSet);
 
     public ConcurrentQueue<JsonObject> Sent { get; } = new();
 
@@ -56,7 +63,13 @@ internal sealed class BotRoomStandIn : IAsyncDisposable
             await HangWhile(() => HangPing, ct);
             return Results.Json(new { duration_ms = 3 });
         });
-        app.MapPut("/_matrix/client/v3/profile/{user}/displayname", () => Results.Json(new { }));
+        app.MapGet("/_matrix/client/v3/profile/{user}/displayname", () => Results.Json(new { displayname = DisplayName }));
+        app.MapPut("/_matrix/client/v3/profile/{user}/displayname", async (HttpRequest request) =>
+        {
+            DisplayName = (await JsonNode.ParseAsync(request.Body))!["displayname"]!.GetValue<string>();
+            Interlocked.Increment(ref displayNamesSet);
+            return Results.Json(new { });
+        });
         app.MapPost("/_matrix/client/v3/join/{room}", (string room) => Results.Json(new { room_id = room }));
         // Rooms the reconciler makes (a tenant's space): made, nothing more.
         app.MapPost("/_matrix/client/v3/createRoom", () => Results.Json(new { room_id = $"!made{Interlocked.Increment(ref made)}:test.example.org" }));

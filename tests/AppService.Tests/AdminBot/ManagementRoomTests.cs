@@ -86,6 +86,18 @@ public sealed class ManagementRoomTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheBotsDisplayNameIsSetOnlyWhenItDiffers()
+    {
+        synapse!.DisplayNamesSet.Should().Be(0, "Synapse had the name already; setting it again re-sends the bot's membership into every room");
+
+        await service!.StopAsync();
+        synapse.DisplayName = "Someone renamed the bot";
+        await service.StartAsync();
+        await Until(() => synapse.DisplayNamesSet == 1, "the name set again");
+        synapse.DisplayName.Should().Be("OpenMeet");
+    }
+
+    [Fact]
     public async Task AReconcileOfATenantIsOneReplyEditedInPlaceUntilItIsDone()
     {
         await PushAsync(Message("$reconcile1", "reconcile t1", Admin));
