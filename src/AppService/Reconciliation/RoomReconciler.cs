@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using OpenMeet.AppService.Audit;
 using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Matrix;
@@ -267,7 +268,25 @@ public sealed partial class RoomReconciler(
             r.UpdatedAt = DateTime.UtcNow;
         });
         LogCreated(room.Id, roomId);
-        if (room.Kind is RoomKind.Event or RoomKind.Group)
+        if (spaceRoomId is not null)
+        {
+            await AddToSpaceAsync(room, spaceRoomId, roomId, ct);
+        }
+    }
+
+    // A new room joins its space by one state event, not by a reconcile of the space, which reads every
+    // room and person of the tenant. Should that fail, the space's reconcile adds it.
+    private async Task AddToSpaceAsync(RoomDoc room, string spaceRoomId, string roomId, CancellationToken ct)
+    {
+        var child = new SetState("m.space.child", roomId, new() { ["via"] = new JsonArray(config.Homeserver.ServerName) }, "room of this tenant");
+        try
+        {
+            await matrix.SetStateAsync(spaceRoomId, child.Type, child.StateKey, child.Content, ct);
+            observed.Applied(spaceRoomId, child);
+            // The space's stored digest no longer holds (it lists the children): the sweep at the next start looks at it.
+            store.ChangeRoom(Names.SpaceKey(room.TenantId), r => r.Converged = null);
+        }
+        catch (Exception e) when (e is MatrixException or HttpRequestException)
         {
             backlog.Enqueue(ReconcileKey.Room(Names.SpaceKey(room.TenantId)));
         }

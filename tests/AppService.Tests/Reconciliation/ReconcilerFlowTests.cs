@@ -177,6 +177,27 @@ public sealed class ReconcilerFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task NewRoomsJoinTheirSpaceWithoutAReconcileOfTheSpace()
+    {
+        await PutAsync("tenants/t1", new { name = "T1" });
+        await Backlog.EnqueueAndWaitAsync(ReconcileKey.Room("t1/space"), CancellationToken.None);
+        var space = Store.Rooms.FindById("t1/space")!;
+        var reconciler = service.Services.GetRequiredService<Reconciler>();
+        for (var i = 0; i < 5; i++)
+        {
+            await PutAsync($"tenants/t1/groups/g{i}", new { name = $"Group {i}", visibility = "public" });
+            await reconciler.EnsureRoomAsync($"t1/group/g{i}", TimeSpan.FromSeconds(30), CancellationToken.None);
+        }
+
+        await Until(() => synapse.Count($"PUT {space.RoomId} m.space.child") == 5, "five children in the space");
+        Store.Rooms.FindById("t1/space")!.LastReconciledAt.Should().Be(space.LastReconciledAt,
+            "a new room adds itself to the space; the space's reconcile (which reads every room and person of the tenant) is not run");
+
+        await Backlog.EnqueueAndWaitAsync(ReconcileKey.Room("t1/space"), CancellationToken.None);
+        synapse.Count($"PUT {space.RoomId} m.space.child").Should().Be(5, "the space's reconcile finds nothing left to do");
+    }
+
+    [Fact]
     public async Task TheObservedStateKeptIsBoundedAndARoomLeftOutIsReadAgainWhenNeeded()
     {
         await service.StopAsync();
