@@ -32,7 +32,8 @@ try
 {
     report.Line($"Reconciler at scale: {model.Rooms.Count:N0} rooms x {settings.MembersPerRoom} members = {model.Memberships:N0} memberships, "
         + $"{model.Users.Count:N0} users, {model.Tenants.Count} tenants; database.fsync {settings.Fsync}, "
-        + $"reconciler.parallelism {(settings.Parallelism > 0 ? settings.Parallelism : 4)}, {settings.Concurrency} internal API writes in flight");
+        + $"reconciler.parallelism {(settings.Parallelism > 0 ? settings.Parallelism : 4)}, reconciler.cached_rooms {(settings.CachedRooms > 0 ? settings.CachedRooms.ToString(System.Globalization.CultureInfo.InvariantCulture) : "default")}, "
+        + $"{settings.Concurrency} internal API writes in flight");
 
     service.WriteConfig();
     var clock = Stopwatch.StartNew();

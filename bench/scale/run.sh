@@ -11,7 +11,7 @@
 # Variables: SCALE_ROOMS (10000), SCALE_MEMBERS (10), SCALE_USERS (5000), SCALE_TENANTS (2),
 # SCALE_PROFILE=1 (the service's heap by type after convergence and after the restart, with dotnet-gcdump),
 # SCALE_CONCURRENCY (8 internal API writes in flight), SCALE_PARALLELISM (reconciler.parallelism, default
-# the service's 4), SCALE_FSYNC (1), SCALE_TIMEOUT (3600 s to converge), ports SCALE_HS_PORT (28108, the
+# the service's 4), SCALE_CACHED_ROOMS (reconciler.cached_rooms, default the service's 2,000), SCALE_FSYNC (1), SCALE_TIMEOUT (3600 s to converge), ports SCALE_HS_PORT (28108, the
 # stand-in), SCALE_AS_PORT (28109), SCALE_OTHER_PORT (28110). Needs dotnet (the SDK of global.json) and
 # loopback only. The figures go to stdout and bench/scale/last-run.txt (git-ignored).
 set -euo pipefail

@@ -19,7 +19,8 @@ public sealed class ServiceProcess(Settings settings, string internalToken)
     {
         Directory.CreateDirectory(DataDir);
         string Token(string kind) => $"{kind}_{Guid.NewGuid():N}";
-        var parallelism = settings.Parallelism > 0 ? $"\n  parallelism: {settings.Parallelism}" : "";
+        var parallelism = (settings.Parallelism > 0 ? $"\n  parallelism: {settings.Parallelism}" : "")
+            + (settings.CachedRooms > 0 ? $"\n  cached_rooms: {settings.CachedRooms}" : "");
         File.WriteAllText(ConfigPath, $"""
             homeserver:
               url: http://127.0.0.1:{settings.HomeserverPort}

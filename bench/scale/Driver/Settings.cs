@@ -13,6 +13,9 @@ public sealed record Settings
     public int Concurrency { get; init; } = Env("SCALE_CONCURRENCY", 8);
     /// <summary>reconciler.parallelism of the service; 0 leaves the service's default.</summary>
     public int Parallelism { get; init; } = Env("SCALE_PARALLELISM", 0);
+
+    /// <summary>reconciler.cached_rooms of the service; 0 leaves the service's default.</summary>
+    public int CachedRooms { get; init; } = Env("SCALE_CACHED_ROOMS", 0);
     public bool Fsync { get; init; } = Env("SCALE_FSYNC", 1) != 0;
     public int ConvergeTimeoutSeconds { get; init; } = Env("SCALE_TIMEOUT", 3600);
     public int HomeserverPort { get; init; } = Env("SCALE_HS_PORT", 28108);
