@@ -164,7 +164,14 @@ public sealed partial class RoomReconciler(
                 return null;
             }
 
-            await EnterAsync(room, ct);
+            if (!await EnterAsync(room, ct))
+            {
+                // Nobody is in it: everyone left, or Synapse stopped while it was making the room and the
+                // room never got its members. Nobody can let the bot in again.
+                await ForgetRoomAsync(room, tenant, spaceRoomId, $"nobody is in {room.RoomId}: Synapse has no member to join it through", everyoneLeft: true, ct);
+                return null;
+            }
+
             return await observed.GetAsync(room.RoomId!, ct);
         }
     }
@@ -219,16 +226,22 @@ public sealed partial class RoomReconciler(
         }
     }
 
-    // The bot joins a room it is not in. A room it cannot enter any more (private, and nobody invites it)
-    // is reported with the two ways out, and tried again with backoff: an invite from the room will do.
-    private async Task EnterAsync(RoomDoc room, CancellationToken ct)
+    // The bot joins a room it is not in; false when nobody is in the room (Synapse answers 404: it has
+    // no member to join through). A room it cannot enter any more (private, and nobody invites it) is
+    // reported with the two ways out, and tried again with backoff: an invite from the room will do.
+    private async Task<bool> EnterAsync(RoomDoc room, CancellationToken ct)
     {
         try
         {
             await matrix.JoinAsync(room.RoomId!, ct);
             observed.Invalidate(room.RoomId!);
+            return true;
         }
-        catch (MatrixException e) when (e.Status is System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.NotFound)
+        catch (MatrixException e) when (e.Status == System.Net.HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+        catch (MatrixException e) when (e.Status == System.Net.HttpStatusCode.Forbidden)
         {
             throw new InvalidOperationException(
                 $"the bot cannot enter {room.RoomId} ({e.ErrCode} {e.Error}). To fix it, invite {matrix.BotUserId} from the room, "
@@ -297,11 +310,20 @@ public sealed partial class RoomReconciler(
         SetState s => matrix.SetStateAsync(room.RoomId!, s.Type, s.StateKey, s.Content, ct),
         Invite i => matrix.InviteAsync(room.RoomId!, i.UserId, ct),
         ForceJoin j => admin.ForceJoinAsync(room.RoomId!, j.UserId, ct),
-        JoinBot => EnterAsync(room, ct),
+        JoinBot => EnterOrFailAsync(room, ct),
         Kick k => matrix.KickAsync(room.RoomId!, k.UserId, k.Reason, ct),
         RemoveAlias a => matrix.DeleteAliasAsync(a.Alias, ct),
         _ => throw new InvalidOperationException($"no way to apply {action}"),
     };
+
+    // The plan's rejoin: the room was read, so someone is in it; a 404 now is Synapse's refusal like any other.
+    private async Task EnterOrFailAsync(RoomDoc room, CancellationToken ct)
+    {
+        if (!await EnterAsync(room, ct))
+        {
+            throw new InvalidOperationException($"the bot cannot enter {room.RoomId}: Synapse has no member to join it through");
+        }
+    }
 
     // Only the reconciler's own fields, on the latest copy: OpenMeet may have changed the room meanwhile.
     private void Save(RoomDoc room, RoomStatus status, string? problem, string? converged) => store.ChangeRoom(room.Id, r =>
