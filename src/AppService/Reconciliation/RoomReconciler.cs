@@ -148,13 +148,15 @@ public sealed partial class RoomReconciler(
         return (desired, current, Planner.Plan(desired, current));
     }
 
-    // The room as observed; null when the server no longer has it (it is forgotten, to be made again).
-    // One the bot is not in (it left, or was removed from an older room) is entered again.
+    // The room as observed, with the bot in it; null when the server no longer has it or nobody is in
+    // it (it is forgotten, to be made again). One the bot is not in (it left, or was removed from an older
+    // room) is entered again.
     private async Task<ObservedRoom?> ReadAsync(RoomDoc room, TenantDoc tenant, string? spaceRoomId, CancellationToken ct)
     {
+        ObservedRoom current;
         try
         {
-            return await observed.GetAsync(room.RoomId!, ct);
+            current = await observed.GetAsync(room.RoomId!, ct);
         }
         catch (MatrixException e) when (e.Status is System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.NotFound && admin.Configured)
         {
@@ -164,16 +166,23 @@ public sealed partial class RoomReconciler(
                 return null;
             }
 
-            if (!await EnterAsync(room, ct))
-            {
-                // Nobody is in it: everyone left, or Synapse stopped while it was making the room and the
-                // room never got its members. Nobody can let the bot in again.
-                await ForgetRoomAsync(room, tenant, spaceRoomId, $"nobody is in {room.RoomId}: Synapse has no member to join it through", everyoneLeft: true, ct);
-                return null;
-            }
-
-            return await observed.GetAsync(room.RoomId!, ct);
+            current = ObservedRoom.Empty(room.RoomId!);
         }
+
+        if (current.Membership(matrix.BotUserId) == "join")
+        {
+            return current;
+        }
+
+        if (!await EnterAsync(room, ct))
+        {
+            // Nobody is in it: everyone left, or Synapse stopped while it was making the room and the
+            // room never got its members. Nobody can let the bot in again.
+            await ForgetRoomAsync(room, tenant, spaceRoomId, $"nobody is in {room.RoomId}: Synapse has no member to join it through", everyoneLeft: true, ct);
+            return null;
+        }
+
+        return await observed.GetAsync(room.RoomId!, ct);
     }
 
     // The entity gets a new room under the same alias: the old one was deleted or purged on the server
