@@ -10,8 +10,9 @@ namespace OpenMeet.AppService.Matrix;
 /// <summary>
 /// The Matrix client-server calls the service makes, as the bot (the as_token). Errors become
 /// <see cref="MatrixException"/>; a 429 is waited out; network failures and 5xx are retried only for
-/// idempotent requests (GET, PUT, DELETE: Matrix PUTs are keyed by a transaction id). Every request
-/// tells <see cref="SynapseReachability"/> whether Synapse answered.
+/// idempotent requests (GET, PUT, DELETE: Matrix PUTs are keyed by a transaction id), unless Synapse
+/// has been away for an outage's length (then a failure is final at once, and the reconcile workers
+/// wait for Synapse). Every request tells <see cref="SynapseReachability"/> whether Synapse answered.
 /// </summary>
 public sealed partial class MatrixClient(HttpClient http, AppConfig config, ClientTxnIds txnIds, SynapseReachability synapse, ILogger<MatrixClient> logger)
 {
@@ -175,7 +176,7 @@ public sealed partial class MatrixClient(HttpClient http, AppConfig config, Clie
             {
                 response = await SendOnceAsync(message, ct);
             }
-            catch (HttpRequestException e) when (idempotent && attempt < MaxAttempts)
+            catch (HttpRequestException e) when (idempotent && attempt < MaxAttempts && !synapse.Away)
             {
                 LogRetry(request, attempt, e.Message);
                 await Task.Delay(Backoff(attempt), ct);

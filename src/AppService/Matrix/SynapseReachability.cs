@@ -39,6 +39,10 @@ public sealed class SynapseReachability(TimeProvider time)
         }
     }
 
+    /// <summary>Whether Synapse has been away for an outage's length: a request that fails now is not
+    /// worth trying again at once; the reconcile workers wait for Synapse instead.</summary>
+    public bool Away => DownSince is { } since && time.GetUtcNow() - since >= OutageThreshold;
+
     /// <summary>Counts a request about to be sent; returns when it was sent.</summary>
     public DateTimeOffset Sending()
     {
