@@ -51,5 +51,6 @@ public static class ApiReference
         options.ShouldInclude = d => d.RelativePath?.StartsWith(pathPrefix, StringComparison.Ordinal) == true;
         options.AddDocumentTransformer(info);
         options.AddOperationTransformer<OperationDocs>();
+        options.AddSchemaTransformer<BodySchemas>();
     }
 }

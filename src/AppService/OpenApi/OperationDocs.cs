@@ -59,6 +59,14 @@ public sealed class OperationDocs : IOpenApiOperationTransformer
             }
         }
 
+        // Successes first: the group-wide errors were declared before each route's answers.
+        if (operation.Responses is { } all)
+        {
+            var ordered = all.OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
+            all.Clear();
+            ordered.ForEach(r => all.Add(r.Key, r.Value));
+        }
+
         foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
         {
             if (parameter.Name is { } name && Parameters.TryGetValue(name, out var about))

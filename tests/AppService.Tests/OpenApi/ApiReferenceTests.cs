@@ -94,6 +94,18 @@ public sealed partial class ApiReferenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RequestBodiesRequireOnlyWhatTheHandlersRequire()
+    {
+        var schemas = (await DocumentAsync("internal")).GetProperty("components").GetProperty("schemas");
+
+        schemas.GetProperty("UserBody").GetProperty("required").EnumerateArray().Select(e => e.GetString()).Should().Equal("name");
+        var entity = schemas.GetProperty("EntityBody");
+        entity.GetProperty("required").EnumerateArray().Select(e => e.GetString()).Should().BeEquivalentTo("name", "visibility");
+        entity.GetProperty("properties").GetProperty("visibility").GetProperty("enum").EnumerateArray().Select(e => e.GetString())
+            .Should().Equal("public", "private");
+    }
+
+    [Fact]
     public async Task EachDocumentIsServedOnlyOnTheListenerOfItsApi()
     {
         (await service.Private(null).GetAsync("/openapi/public.json")).StatusCode.Should().Be(HttpStatusCode.NotFound);
