@@ -6,6 +6,7 @@ using OpenMeet.AppService.Handles;
 using OpenMeet.AppService.Hosting;
 using OpenMeet.AppService.Internal;
 using OpenMeet.AppService.Matrix;
+using OpenMeet.AppService.OpenApi;
 using OpenMeet.AppService.Reconciliation;
 using OpenMeet.AppService.SignIn;
 using OpenMeet.AppService.Status;
@@ -33,6 +34,7 @@ public static class ServiceHost
         builder.Services.AddAdminBot();
         builder.Services.AddSignIn(config);
         builder.Services.AddStatus();
+        builder.Services.AddApiReference();
 
         configure?.Invoke(builder.Services);
 
@@ -54,6 +56,7 @@ public static class ServiceHost
         var internalApi = app.MapInternalApi(config).MapTenantRoutes().MapEntityRoutes().MapMatrixRoutes();
         app.MapStatus(internalApi);
         app.MapPublicApi();
+        app.MapApiReference();
         if (config.Oidc.Enabled)
         {
             app.MapOidc();

@@ -5,6 +5,7 @@ using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Handles;
 using OpenMeet.AppService.Hosting;
 using OpenMeet.AppService.Matrix;
+using OpenMeet.AppService.OpenApi;
 using OpenMeet.AppService.Reconciliation;
 using OpenMeet.AppService.State;
 using OpenMeet.AppService.Storage;
@@ -45,10 +46,20 @@ public static class PublicApi
         var api = app.MapGroup("/api").RequireAuthorization(OpenMeetAuth.Policy).AddEndpointFilter(async (ctx, next) =>
             Caller.From(ctx.HttpContext.User) is null
                 ? Errors.Api(403, "forbidden", "the OpenMeet token has no valid 'sub' and 'tenant_id'")
-                : await next(ctx));
-        api.MapGet("/handles/check", CheckHandle).RequireRateLimiting(CheckPolicy);
-        api.MapPost("/handles", ClaimHandle).RequireRateLimiting(CheckPolicy);
-        api.MapPost("/matrix/credentials", IssueCredentials).RequireRateLimiting(CredentialsPolicy);
+                : await next(ctx)).Fails("unauthorized", "forbidden", "database_unavailable");
+        api.MapGet("/handles/check", CheckHandle).RequireRateLimiting(CheckPolicy).Fails("rate_limited")
+            .WithSummary("May I have this handle?")
+            .WithDescription("Whether the caller can have the handle, why not in words, and handles they could have instead. 60 a minute a person.")
+            .Produces<HandleCheck>().Fails("invalid_request");
+        api.MapPost("/handles", ClaimHandle).RequireRateLimiting(CheckPolicy).Fails("rate_limited")
+            .WithSummary("Claim a handle, permanently")
+            .WithDescription("The handle becomes the caller's Matrix id (`@handle:server`) for good; claiming the one you have answers 200 again.")
+            .Takes<ClaimRequest>().Produces<ClaimRequest>().Fails("invalid_handle", "handle_taken", "handle_permanent");
+        api.MapPost("/matrix/credentials", IssueCredentials).RequireRateLimiting(CredentialsPolicy).Fails("rate_limited")
+            .WithSummary("A Matrix session for the caller's own account")
+            .WithDescription("Logs in to Synapse as the caller (JWT login): a device per OpenMeet session, an expiring, refreshable " +
+                "access token. 10 a minute a person.")
+            .Produces<CredentialsReply>().Fails("not_configured", "unknown_user", "revoked", "no_handle", "matrix_error");
         return app;
     }
 

@@ -18,6 +18,9 @@ public static class Listeners
         ("/oidc", "oidc"),
         ("/health", "health"),
         ("/metrics", "metrics"),
+        ("/openapi/internal.json", "internal"),
+        ("/openapi/public.json", "api"),
+        (OpenApi.ApiReference.PagePrefix, "internal"),
     ];
 
     public static void Bind(KestrelServerOptions kestrel, AppConfig config)

@@ -1,5 +1,6 @@
 using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Hosting;
+using OpenMeet.AppService.OpenApi;
 using OpenMeet.AppService.Reconciliation;
 using OpenMeet.AppService.State;
 
@@ -10,11 +11,29 @@ public static class EntityRoutes
 {
     public static RouteGroupBuilder MapEntityRoutes(this RouteGroupBuilder api)
     {
-        api.MapPut("/tenants/{tenantId}/{kind}/{slug}", PutEntity);
-        api.MapDelete("/tenants/{tenantId}/{kind}/{slug}", DeleteEntity);
-        api.MapPut("/tenants/{tenantId}/{kind}/{slug}/members/{userSlug}", PutMember);
-        api.MapDelete("/tenants/{tenantId}/{kind}/{slug}/members/{userSlug}", DeleteMember);
-        api.MapGet("/tenants/{tenantId}/{kind}/{slug}/room", GetRoom);
+        api.MapPut("/tenants/{tenantId}/{kind}/{slug}", PutEntity)
+            .WithSummary("Create or update an event or group")
+            .WithDescription("Stores the event or group (`kind` is events or groups); its room is made or brought in line in the " +
+                "background. `visibility` is public or private. A deleted one PUT again is opened again.")
+            .Takes<EntityBody>().Produces<EntityReply>().Fails("not_found", "unknown_tenant");
+        api.MapDelete("/tenants/{tenantId}/{kind}/{slug}", DeleteEntity)
+            .WithSummary("Close an event's or group's room")
+            .WithDescription("Marks it deleted; in the background the members are removed, the alias is removed and the room is closed.")
+            .Produces<EntityReply>().Fails("not_found", "unknown_entity");
+        api.MapPut("/tenants/{tenantId}/{kind}/{slug}/members/{userSlug}", PutMember)
+            .WithSummary("Add a member or change their role")
+            .WithDescription("Event roles: host, moderator, speaker, participant, guest. Group roles: owner, admin, moderator, member, " +
+                "guest. The role sets the person's power level in the room; the person may be PUT after this call.")
+            .Takes<MemberBody>().Produces<MemberReply>().Fails("not_found", "unknown_tenant", "unknown_role", "user_of_another_tenant");
+        api.MapDelete("/tenants/{tenantId}/{kind}/{slug}/members/{userSlug}", DeleteMember)
+            .WithSummary("Remove a member")
+            .WithDescription("The person is taken out of the room in the background.")
+            .Produces(StatusCodes.Status204NoContent).Fails("not_found", "unknown_member");
+        api.MapGet("/tenants/{tenantId}/{kind}/{slug}/room", GetRoom)
+            .WithSummary("How an event's or group's room stands")
+            .WithDescription("`state` is pending, ready, closed or failed; `desired` is what OpenMeet said, `actual` what Synapse has, " +
+                "`drift` the differences the next reconcile fixes, `lastError` why a failed room failed.")
+            .Produces<RoomReport>().Fails("not_found", "unknown_entity");
         return api;
     }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using OpenMeet.AppService.Audit;
 using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Hosting;
+using OpenMeet.AppService.OpenApi;
 using OpenMeet.AppService.Storage;
 
 namespace OpenMeet.AppService.Internal;
@@ -35,6 +36,6 @@ public static class InternalApi
             }
 
             return result;
-        });
+        }).Fails("unauthorized", "forbidden", "database_unavailable");
     }
 }

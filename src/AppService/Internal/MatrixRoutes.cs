@@ -1,4 +1,5 @@
 using OpenMeet.AppService.Hosting;
+using OpenMeet.AppService.OpenApi;
 using OpenMeet.AppService.Reconciliation;
 using OpenMeet.AppService.State;
 
@@ -11,13 +12,31 @@ public static class MatrixRoutes
 
     public static RouteGroupBuilder MapMatrixRoutes(this RouteGroupBuilder api)
     {
-        api.MapPost("/matrix/rooms", EnsureRoom);
-        api.MapPost("/matrix/permissions", SetPermission);
-        api.MapPost("/matrix/dms", EnsureDm);
-        api.MapPost("/reconcile", Reconcile);
+        api.MapPost("/matrix/rooms", EnsureRoom)
+            .WithSummary("Ensure an event's or group's room exists")
+            .WithDescription("Answers once the room exists (up to 30 s), with its id and alias. `creatorSlug`, if given, becomes " +
+                "the event's host or the group's owner unless OpenMeet gave them a role already.")
+            .Takes<RoomRequest>().Produces<RoomReply>().Fails("not_found", "unknown_entity", "entity_deleted", "room_not_ready");
+        api.MapPost("/matrix/permissions", SetPermission)
+            .WithSummary("Override a person's power level in a room")
+            .WithDescription("`powerLevel` 0, 50 or 100 wins over the role mapping until cleared with null.")
+            .Takes<PermissionRequest>().Produces<PermissionReply>().Fails("unknown_room");
+        api.MapPost("/matrix/dms", EnsureDm)
+            .WithSummary("Ensure the direct-message room of two people")
+            .WithDescription("One room per pair, made on the first call and reused after; answers once it exists (up to 30 s).")
+            .Takes<DmRequest>().Produces<RoomReply>().Fails("unknown_tenant", "unknown_user", "room_not_ready");
+        api.MapPost("/reconcile", Reconcile)
+            .WithSummary("Reconcile rooms now, or show the plan")
+            .WithDescription("With `dryRun`, or for one event or group (tenantId, entityType, entitySlug): the plan of each room (200), " +
+                "carried out unless a dry run. For a tenant or everything without `dryRun`: a job is started (202, Location " +
+                "/internal/reconcile/{jobId}).")
+            .Takes<ReconcileRequest>().Produces<ReconcileReply>().Produces<ReconcileJobReport>(StatusCodes.Status202Accepted)
+            .Fails("unknown_tenant", "unknown_entity");
         api.MapGet("/reconcile/{jobId}", (string jobId, ReconcileJobs jobs) => jobs.Find(jobId) is { } job
             ? (IResult)TypedResults.Json(job.Report(), AppJsonContext.Default.ReconcileJobReport)
-            : Errors.Api(404, "unknown_job", $"no reconcile job {jobId} (the last 50 are kept, until a restart)"));
+            : Errors.Api(404, "unknown_job", $"no reconcile job {jobId} (the last 50 are kept, until a restart)"))
+            .WithSummary("A reconcile job's progress")
+            .Produces<ReconcileJobReport>().Fails("unknown_job");
         return api;
     }
 

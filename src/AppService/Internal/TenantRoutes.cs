@@ -4,6 +4,7 @@ using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Audit;
 using OpenMeet.AppService.Handles;
 using OpenMeet.AppService.Hosting;
+using OpenMeet.AppService.OpenApi;
 using OpenMeet.AppService.Reconciliation;
 using OpenMeet.AppService.State;
 
@@ -14,10 +15,26 @@ public static class TenantRoutes
 {
     public static RouteGroupBuilder MapTenantRoutes(this RouteGroupBuilder api)
     {
-        api.MapPut("/tenants/{tenantId}", PutTenant);
-        api.MapPut("/tenants/{tenantId}/users/{userSlug}", PutUser);
-        api.MapGet("/tenants/{tenantId}/users/{userSlug}", GetUser);
-        api.MapDelete("/tenants/{tenantId}/users/{userSlug}", DeleteUser);
+        api.MapPut("/tenants/{tenantId}", PutTenant)
+            .WithSummary("Create or update a tenant")
+            .WithDescription("Stores the tenant and its Matrix space, then reconciles the space in the background.")
+            .Takes<TenantBody>().Produces<TenantReply>();
+        api.MapPut("/tenants/{tenantId}/users/{userSlug}", PutUser)
+            .WithSummary("Create or update a person")
+            .WithDescription("Stores the person; their Matrix account is made or updated in the background. A handle is claimed " +
+                "at once and permanently (409 if it cannot be had, and then nothing else is written). `password` only where " +
+                "local sign-in is enabled (`oidc.local_login`); `revoked: false` lifts a revocation.")
+            .Takes<UserBody>().Produces<UserReply>()
+            .Fails("unknown_tenant", "invalid_handle", "handle_taken", "handle_permanent");
+        api.MapGet("/tenants/{tenantId}/users/{userSlug}", GetUser)
+            .WithSummary("Read a person")
+            .WithDescription("The person as stored, their Matrix id once the account exists, and how far a revocation has got.")
+            .Produces<UserReply>().Fails("unknown_user");
+        api.MapDelete("/tenants/{tenantId}/users/{userSlug}", DeleteUser)
+            .WithSummary("Revoke a person's Matrix access")
+            .WithDescription("Answered at once (202); the account is locked, its sessions ended and the person taken out of " +
+                "managed rooms in the background, with retries, across restarts and Synapse outages. `revocation` tells how far it has got.")
+            .Produces<UserReply>(StatusCodes.Status202Accepted).Fails("unknown_user");
         return api;
     }
 

@@ -13,7 +13,10 @@ public static class StatusEndpoints
         app.MapHealth();
         app.MapGet("/metrics", (MetricsExporter metrics) => TypedResults.Text(metrics.Scrape(), "text/plain; version=0.0.4"));
         internalApi.MapGet("/status", (ServiceInfo info, Inbox inbox, PushMetrics push, Quarantine quarantine, HomeserverPing ping, RecentEvents recent, ManagementRoomEvents management, ReconcileJobs jobs) =>
-            TypedResults.Json(Report(info, inbox, push, quarantine, ping, recent, management.RoomId, jobs), AppJsonContext.Default.StatusReport));
+            TypedResults.Json(Report(info, inbox, push, quarantine, ping, recent, management.RoomId, jobs), AppJsonContext.Default.StatusReport))
+            .WithSummary("The service's status")
+            .WithDescription("Version and uptime, the last ping of Synapse, the inbox of Synapse's transactions, recent events and reconcile jobs.")
+            .Produces<StatusReport>();
         return app;
     }
 
