@@ -12,7 +12,7 @@ namespace OpenMeet.Oidc;
 /// nonce) posted to each client's back-channel URI, so Synapse ends the sessions of that login.
 /// Sessions are remembered by sid so that revoking a person ends all of theirs.
 /// </summary>
-public sealed partial class BackchannelLogout(LiteDatabase db, OidcConfig config, IHttpClientFactory http, KeyFile keys, ILogger<BackchannelLogout> logger) : ISessionLogout
+public sealed partial class BackchannelLogout(LiteDatabase db, OidcConfig config, IHttpClientFactory http, KeyFile keys, OidcMetrics metrics, ILogger<BackchannelLogout> logger) : ISessionLogout
 {
     public const string HttpClientName = "backchannel-logout";
     public const string Sessions = "oidc_sessions";
@@ -69,11 +69,13 @@ public sealed partial class BackchannelLogout(LiteDatabase db, OidcConfig config
                 using var response = await http.CreateClient(HttpClientName).PostAsync(client.BackchannelLogoutUri,
                     new FormUrlEncodedContent([new("logout_token", token)]), ct);
                 LogSent(client.ClientId, sid, (int)response.StatusCode);
+                metrics.Logout(response.IsSuccessStatusCode);
                 delivered &= response.IsSuccessStatusCode;
             }
             catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
             {
                 LogFailed(client.ClientId, sid, e.Message);
+                metrics.Logout(false);
                 delivered = false;
             }
         }

@@ -23,6 +23,7 @@ public static class OidcIssuer
     {
         services.AddSingleton(config);
         services.AddSingleton<LoginAttempts>();
+        services.AddSingleton<OidcMetrics>();
         services.AddSingleton<HandleCheckLimit>();
         services.AddSingleton<BackchannelLogout>();
         services.AddSingleton<ISessionLogout>(sp => sp.GetRequiredService<BackchannelLogout>());

@@ -28,7 +28,8 @@ public sealed class MatrixClientTests
         var handler = new Scripted(answers);
         var config = new AppConfig { Homeserver = { ServerName = "hs.test" }, Appservice = { Id = "openmeet", BotLocalpart = "bot", AsToken = "as_token_for_tests_0123" } };
         var http = new HttpClient(handler) { BaseAddress = new Uri("http://hs.test/") };
-        return (new MatrixClient(http, config, new ClientTxnIds(), new SynapseReachability(TimeProvider.System), NullLogger<MatrixClient>.Instance), handler);
+        var reachability = new SynapseReachability(TimeProvider.System);
+        return (new MatrixClient(http, config, new ClientTxnIds(), reachability, new SynapseMetrics(TestMeters.Factory(), reachability), NullLogger<MatrixClient>.Instance), handler);
     }
 
     [Fact]

@@ -7,6 +7,7 @@ public static class AdminBotExtensions
     public static IServiceCollection AddAdminBot(this IServiceCollection services)
     {
         services.AddSingleton<Admins>();
+        services.AddSingleton<CommandMetrics>();
         services.AddSingleton<BotCommands>();
         services.AddSingleton<ManagementRoomEvents>();
         services.AddSingleton<IEventConsumer>(sp => sp.GetRequiredService<ManagementRoomEvents>());

@@ -26,10 +26,12 @@ public sealed partial class BotCommands
     private readonly RoomAliases aliases;
     private readonly Revocation revocation;
     private readonly ReconcileJobs jobs;
+    private readonly CommandMetrics metrics;
 
     public BotCommands(ServiceInfo info, PushMetrics push, RecentErrors errors, Quarantine quarantine, ReconcileBacklog backlog, Store store, Reconciler reconciler, HandleClaims claims,
-        AuditLog audit, MatrixClient matrix, RoomAliases aliases, Revocation revocation, ReconcileJobs jobs)
+        AuditLog audit, MatrixClient matrix, RoomAliases aliases, Revocation revocation, ReconcileJobs jobs, CommandMetrics metrics)
     {
+        this.metrics = metrics;
         this.revocation = revocation;
         this.jobs = jobs;
         this.info = info;
@@ -66,6 +68,21 @@ public sealed partial class BotCommands
 
     /// <summary>Checks the line against its command and runs it; a bad line gets what was expected.</summary>
     public async Task<Reply> RunAsync(CommandLine line, string admin, CancellationToken ct)
+    {
+        var ok = false;
+        try
+        {
+            var reply = await CheckAndRunAsync(line, admin, ct);
+            ok = reply.Ok;
+            return reply;
+        }
+        finally
+        {
+            metrics.Ran(Find(line.Name)?.Name ?? "unknown", ok);
+        }
+    }
+
+    private async Task<Reply> CheckAndRunAsync(CommandLine line, string admin, CancellationToken ct)
     {
         if (Find(line.Name) is not { } spec)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using OpenMeet.AppService.Audit;
@@ -22,6 +23,7 @@ public static class PublicApi
     {
         services.AddOpenMeetAuth(config);
         services.AddSingleton<Credentials>();
+        services.AddSingleton<CredentialMetrics>();
         services.AddRateLimiter(o =>
         {
             o.AddPolicy(CheckPolicy, http => PerCaller(http, 60));
@@ -103,6 +105,15 @@ public static class PublicApi
     }
 
     private static async Task<IResult> IssueCredentials(HttpContext http, Store store, Reconciler reconciler, Credentials credentials,
+        AuditLog audit, AppConfig config, CredentialMetrics metrics, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var result = await IssueAsync(http, store, reconciler, credentials, audit, config, ct);
+        metrics.Answered((result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK, Stopwatch.GetElapsedTime(started));
+        return result;
+    }
+
+    private static async Task<IResult> IssueAsync(HttpContext http, Store store, Reconciler reconciler, Credentials credentials,
         AuditLog audit, AppConfig config, CancellationToken ct)
     {
         var caller = Caller.From(http.User)!;

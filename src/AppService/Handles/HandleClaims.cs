@@ -19,10 +19,12 @@ public sealed class HandleClaims
     private readonly SynapseAdmin admin;
     private readonly Store store;
     private readonly AuditLog audit;
+    private readonly HandleMetrics metrics;
     private readonly string serverName;
 
-    public HandleClaims(LiteDatabase db, HandleRules rules, SynapseAdmin admin, Store store, AuditLog audit, AppConfig config)
+    public HandleClaims(LiteDatabase db, HandleRules rules, SynapseAdmin admin, Store store, AuditLog audit, HandleMetrics metrics, AppConfig config)
     {
+        this.metrics = metrics;
         this.db = db;
         OpenMeet.Oidc.Stores.LiteDbMapping.Prepare(db, typeof(HandleDoc));
         handles = db.GetCollection<HandleDoc>("handles");
@@ -58,6 +60,7 @@ public sealed class HandleClaims
     {
         var handle = HandleRules.Fold(wanted);
         var problem = await ProblemAsync(handle, userKey, ct);
+        metrics.Checked(problem is null ? "available" : rules.Problem(handle) is null ? "taken" : "invalid");
         if (problem is null)
         {
             return new HandleCheck(handle, true, null, []);

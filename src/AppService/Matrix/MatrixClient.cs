@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -14,7 +15,7 @@ namespace OpenMeet.AppService.Matrix;
 /// has been away for an outage's length (then a failure is final at once, and the reconcile workers
 /// wait for Synapse). Every request tells <see cref="SynapseReachability"/> whether Synapse answered.
 /// </summary>
-public sealed partial class MatrixClient(HttpClient http, AppConfig config, ClientTxnIds txnIds, SynapseReachability synapse, ILogger<MatrixClient> logger)
+public sealed partial class MatrixClient(HttpClient http, AppConfig config, ClientTxnIds txnIds, SynapseReachability synapse, SynapseMetrics metrics, ILogger<MatrixClient> logger)
 {
     private const int MaxAttempts = 6;
     private static readonly TimeSpan MaxRateLimitWait = TimeSpan.FromMinutes(2);
@@ -95,13 +96,16 @@ public sealed partial class MatrixClient(HttpClient http, AppConfig config, Clie
         cts.CancelAfter(timeout);
         using var message = new HttpRequestMessage(HttpMethod.Get, "_matrix/client/versions");
         var sent = synapse.Sending();
+        var clock = Stopwatch.GetTimestamp();
         try
         {
             using var response = await http.SendAsync(message, cts.Token);
+            metrics.Requested(message.Method, message.RequestUri, response.StatusCode, Stopwatch.GetElapsedTime(clock));
             return Outcome(response, sent);
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
         {
+            metrics.Requested(message.Method, message.RequestUri, null, Stopwatch.GetElapsedTime(clock));
             synapse.NotAnswered(sent);
             return false;
         }
@@ -216,15 +220,18 @@ public sealed partial class MatrixClient(HttpClient http, AppConfig config, Clie
     private async Task<HttpResponseMessage> SendOnceAsync(HttpRequestMessage message, CancellationToken ct)
     {
         var sent = synapse.Sending();
+        var clock = Stopwatch.GetTimestamp();
         try
         {
             var response = await http.SendAsync(message, ct);
+            metrics.Requested(message.Method, message.RequestUri, response.StatusCode, Stopwatch.GetElapsedTime(clock));
             Outcome(response, sent);
             return response;
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
         {
             // Refused, reset, or HttpClient's own timeout (not ours): no answer.
+            metrics.Requested(message.Method, message.RequestUri, null, Stopwatch.GetElapsedTime(clock));
             synapse.NotAnswered(sent);
             throw;
         }

@@ -9,6 +9,7 @@ public static class MatrixExtensions
         services.AddSingleton<ClientTxnIds>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<SynapseReachability>();
+        services.AddSingleton<SynapseMetrics>();
         // One client for the process: long-lived services use it, so its connections are recycled
         // by lifetime rather than by a handler factory.
         services.AddSingleton(sp =>

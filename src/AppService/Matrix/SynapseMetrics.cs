@@ -1,11 +1,13 @@
 using System.Diagnostics.Metrics;
+using System.Net;
 
 namespace OpenMeet.AppService.Matrix;
 
-/// <summary>The client's instruments for /metrics: what it asks of Synapse, and how often in vain.</summary>
+/// <summary>The client's instruments for /metrics: what it asks of Synapse, how often in vain, and how long each kind of call takes.</summary>
 public sealed class SynapseMetrics
 {
     public const string MeterName = "OpenMeet.AppService.Matrix";
+    private readonly Histogram<double> requests;
 
     public SynapseMetrics(IMeterFactory meters, SynapseReachability synapse)
     {
@@ -16,5 +18,21 @@ public sealed class SynapseMetrics
         meter.CreateObservableGauge("openmeet.synapse.in_flight", () => synapse.InFlight, description: "Requests to Synapse waiting for an answer now.");
         meter.CreateObservableGauge("openmeet.synapse.reachable", () => synapse.DownSince is null ? 1 : 0,
             description: "1 while Synapse answers, 0 from the first request it left unanswered until it answers again.");
+        requests = meter.CreateHistogram<double>("openmeet.synapse.request.duration", unit: "s",
+            description: "Requests to Synapse by method, endpoint (its route template) and status class ('none': no answer).");
     }
+
+    /// <summary>One request that was answered (<paramref name="status"/>) or not (null).</summary>
+    public void Requested(HttpMethod method, Uri? uri, HttpStatusCode? status, TimeSpan took) =>
+        requests.Record(took.TotalSeconds,
+            new KeyValuePair<string, object?>("method", method.Method),
+            new KeyValuePair<string, object?>("endpoint", SynapseEndpoints.Template(uri?.OriginalString ?? "")),
+            new KeyValuePair<string, object?>("status", StatusClass(status)));
+
+    public static string StatusClass(HttpStatusCode? status) => status switch
+    {
+        null => "none",
+        HttpStatusCode.TooManyRequests => "429",
+        _ => $"{(int)status / 100}xx",
+    };
 }

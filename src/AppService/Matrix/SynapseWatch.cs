@@ -1,5 +1,3 @@
-using System.Diagnostics.Metrics;
-
 namespace OpenMeet.AppService.Matrix;
 
 /// <summary>
@@ -10,17 +8,11 @@ namespace OpenMeet.AppService.Matrix;
 public sealed partial class SynapseWatch(
     MatrixClient matrix,
     SynapseReachability synapse,
-    IMeterFactory meters,
     ILogger<SynapseWatch> logger) : BackgroundService
 {
     public static readonly TimeSpan EveryWhileUp = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan EveryWhileDown = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
-
-    // The client's instruments live as long as the watch.
-    private readonly SynapseMetrics metrics = new(meters, synapse);
-
-    public SynapseMetrics Metrics => metrics;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Hosting;
@@ -148,12 +149,14 @@ public sealed partial class Reconciler(
         {
             await synapse.WaitUntilReachableAsync(ct);
             var key = await backlog.TakeAsync(ct);
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 var result = key.Kind == ReconcileKind.Account
                     ? await accounts.ReconcileAsync(key.Id, ct)
                     : await rooms.ReconcileAsync(key.Id, ct);
                 attempts.TryRemove(key, out _);
+                metrics.Reconciled(key.Kind, result.WaitFor is null ? "ok" : "waiting", Stopwatch.GetElapsedTime(started));
                 if (result.WaitFor is { } dependency)
                 {
                     LogWaiting(key, dependency);
@@ -166,6 +169,7 @@ public sealed partial class Reconciler(
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
+                metrics.Reconciled(key.Kind, "failed", Stopwatch.GetElapsedTime(started));
                 var attempt = attempts.AddOrUpdate(key, 1, (_, n) => n + 1);
                 var delay = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, attempt - 1), 300));
                 LogFailed(key, attempt, delay.TotalSeconds, e.Message);

@@ -3,6 +3,7 @@ using OpenMeet.AppService.Hosting;
 using OpenMeet.AppService.Matrix;
 using OpenMeet.AppService.Reconciliation;
 using OpenMeet.AppService.Transactions;
+using Prometheus;
 
 namespace OpenMeet.AppService.Status;
 
@@ -11,7 +12,9 @@ public static class StatusEndpoints
     public static IEndpointRouteBuilder MapStatus(this IEndpointRouteBuilder app, RouteGroupBuilder internalApi)
     {
         app.MapHealth();
-        app.MapGet("/metrics", (MetricsExporter metrics) => TypedResults.Text(metrics.Scrape(), "text/plain; version=0.0.4"));
+        // GET only, as every other route here; the listener's resources keep it on 'metrics'.
+        var registry = app.ServiceProvider.GetRequiredService<PrometheusExport>().Registry;
+        app.MapMetrics(settings => settings.Registry = registry).WithMetadata(new HttpMethodMetadata(["GET"]));
         internalApi.MapGet("/status", (ServiceInfo info, Inbox inbox, PushMetrics push, Quarantine quarantine, HomeserverPing ping, RecentEvents recent, ManagementRoomEvents management, ReconcileJobs jobs) =>
             TypedResults.Json(Report(info, inbox, push, quarantine, ping, recent, management.RoomId, jobs), AppJsonContext.Default.StatusReport))
             .WithSummary("The service's status")

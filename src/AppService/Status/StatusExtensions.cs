@@ -7,7 +7,7 @@ public static class StatusExtensions
     public static IServiceCollection AddStatus(this IServiceCollection services)
     {
         services.AddReadiness();
-        services.AddSingleton<MetricsExporter>();
+        services.AddSingleton<PrometheusExport>();
         services.AddSingleton<RecentEvents>();
         services.AddSingleton<IEventConsumer>(sp => sp.GetRequiredService<RecentEvents>());
         return services;

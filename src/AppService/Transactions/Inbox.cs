@@ -70,6 +70,7 @@ public sealed partial class Inbox : IDisposable
 
         Backlog = backlog;
         metrics.InboxPending = backlog.Count + MigrateLegacyInbox(db);
+        metrics.Observe(this);
     }
 
     /// <summary>The last sequence number dispatched.</summary>
@@ -157,7 +158,7 @@ public sealed partial class Inbox : IDisposable
 
             LastWriteError = null;
             Deliver();
-            metrics.TransactionStored(txnId, parsed.Events.Count);
+            metrics.TransactionStored(txnId, body, parsed.Events);
             return Outcome.Stored;
         }
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpenMeet.AppService.Configuration;
@@ -46,8 +47,9 @@ public static class PushApi
             ? Json(EmptyObject)
             : Errors.Matrix(404, "M_NOT_FOUND", $"No OpenMeet entity has the alias {roomAlias}");
 
-    private static async Task<IResult> PutTransaction(string txnId, HttpRequest request, Inbox inbox, AppConfig config)
+    private static async Task<IResult> PutTransaction(string txnId, HttpRequest request, Inbox inbox, PushMetrics metrics, AppConfig config)
     {
+        var arrived = Stopwatch.GetTimestamp();
         var limit = config.Appservice.MaxTransactionBytes;
         if (request.ContentLength > limit)
         {
@@ -93,6 +95,7 @@ public static class PushApi
             return Errors.Matrix(503, "M_UNKNOWN", "The service is catching up with earlier transactions; retry shortly");
         }
 
+        metrics.Acknowledged(outcome == Inbox.Outcome.Stored ? "stored" : "repeated", Stopwatch.GetElapsedTime(arrived));
         return Json(EmptyObject);
     }
 

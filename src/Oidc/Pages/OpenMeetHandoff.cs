@@ -40,7 +40,7 @@ public static class OpenMeetHandoff
             + $"&state={Uri.EscapeDataString(state)}&nonce={Uri.EscapeDataString(nonce)}");
     }
 
-    public static async Task<IResult> Finish(HttpContext http, OidcConfig config, IOidcPeople people, IDataProtectionProvider protection, UsedAssertions used)
+    public static async Task<IResult> Finish(HttpContext http, OidcConfig config, IOidcPeople people, IDataProtectionProvider protection, UsedAssertions used, OidcMetrics metrics)
     {
         IEnumerable<KeyValuePair<string, StringValues>> values = http.Request.Query;
         if (http.Request.HasFormContentType)
@@ -62,6 +62,7 @@ public static class OpenMeetHandoff
         }
         catch (CryptographicException)
         {
+            metrics.SignIn("openmeet", "rejected");
             return Html.Error("This sign-in expired", "Start signing in again from your Matrix app.");
         }
 
@@ -70,27 +71,32 @@ public static class OpenMeetHandoff
         http.Response.Cookies.Delete(Cookie, Options(config));
         if (cookie is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(cookie), Encoding.UTF8.GetBytes(nonce)))
         {
+            metrics.SignIn("openmeet", "rejected");
             return Html.Error("This sign-in was started elsewhere",
                 "It was not started in this browser, or it was started again since. Start signing in again from your Matrix app, in this browser.");
         }
 
         if (!used.TryUse("handoff:" + nonce, DateTime.UtcNow + Life))
         {
+            metrics.SignIn("openmeet", "rejected");
             return Html.Error("OpenMeet's answer was not accepted", "This sign-in was used before. Start signing in again from your Matrix app.", 401);
         }
 
         var (person, problem) = await people.FromAssertionAsync(fields.GetValueOrDefault("assertion") ?? "", nonce, http.RequestAborted);
         if (person is null)
         {
+            metrics.SignIn("openmeet", "rejected");
             return Html.Error("OpenMeet's answer was not accepted", problem ?? "The assertion is not valid.", 401);
         }
 
         if (person.Revoked)
         {
+            metrics.SignIn("openmeet", "revoked");
             return Html.Error("Access revoked", "Your Matrix access has been revoked. Ask your community's organisers.", 403);
         }
 
         await SignInPages.SignInAsync(http, person);
+        metrics.SignIn("openmeet", "ok");
         return Results.Redirect(back);
     }
 

@@ -72,7 +72,7 @@ public static class SignInPages
         return Html.Page("Sign in to Matrix with OpenMeet", body, error is null ? 200 : status);
     }
 
-    private static async Task<IResult> PostLogin(HttpContext http, OidcConfig config, IAntiforgery antiforgery, IOidcPeople people, LoginAttempts attempts)
+    private static async Task<IResult> PostLogin(HttpContext http, OidcConfig config, IAntiforgery antiforgery, IOidcPeople people, LoginAttempts attempts, OidcMetrics metrics)
     {
         if (!config.LocalLogin)
         {
@@ -100,6 +100,7 @@ public static class SignInPages
         {
             // No account has such names: a failure of the address only, and nothing of it kept or shown.
             attempts.Failed(null, address);
+            metrics.SignIn("password", "wrong");
             return LoginPage(http, config, antiforgery, back, null, null, "The community, user name or password is wrong.");
         }
 
@@ -109,6 +110,7 @@ public static class SignInPages
         {
             var seconds = (int)Math.Ceiling(wait.TotalSeconds);
             http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            metrics.SignIn("password", "throttled");
             return LoginPage(http, config, antiforgery, back, tenant, user,
                 $"Too many failed attempts. Try again in {seconds} second{(seconds == 1 ? "" : "s")}.", StatusCodes.Status429TooManyRequests);
         }
@@ -116,6 +118,7 @@ public static class SignInPages
         if (people.CheckPassword(tenant, user, password) is not { } person)
         {
             attempts.Failed(account, address);
+            metrics.SignIn("password", "wrong");
             return LoginPage(http, config, antiforgery, back, tenant, user, "The community, user name or password is wrong.");
         }
 
@@ -123,10 +126,12 @@ public static class SignInPages
 
         if (person.Revoked)
         {
+            metrics.SignIn("password", "revoked");
             return Html.Error("Access revoked", "Your Matrix access has been revoked. Ask your community's organisers.", 403);
         }
 
         await SignInAsync(http, person);
+        metrics.SignIn("password", "ok");
         return Results.Redirect(back);
     }
 
