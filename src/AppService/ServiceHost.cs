@@ -62,6 +62,7 @@ public static class ServiceHost
             app.MapOidc();
         }
 
+        StartupSummary.LogWhenStarted(app, config);
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<LiteDatabase>().Dispose());
         return app;
     }

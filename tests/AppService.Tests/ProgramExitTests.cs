@@ -26,6 +26,20 @@ public sealed class ProgramExitTests : IAsyncDisposable
         return (process.ExitCode, await errors, await output);
     }
 
+    [Fact]
+    public async Task AStartEndsWithOneLineThatSaysWhatRunsWhereAndForWhom()
+    {
+        await service.StartAsync();
+        var api = service.Private(TestService.InternalToken);
+        (await api.PutAsync("/internal/tenants/t1", Json.Body("""{"name":"One"}"""))).EnsureSuccessStatusCode();
+        await service.StopAsync();
+        await service.StartAsync();
+
+        service.Log.ToString().Should().Contain($"OpenMeet.AppService {OpenMeet.AppService.Hosting.ServiceInfo.Version} started: listening on "
+            + $"127.0.0.1:{service.PrivatePort} (appservice, internal, health, metrics); 127.0.0.1:{service.PublicPort} (api, oidc, health); "
+            + "homeserver http://127.0.0.1:9 (test.example.org); 1 tenants, 1 rooms managed", "the second start counts the tenant and its space");
+    }
+
     // The contract (section 7): prints the version and exits 0, config or not.
     [Fact]
     public async Task VersionIsPrintedAndTheExitCodeIsZero()
