@@ -32,6 +32,7 @@ public sealed class ClientSeeder(IServiceProvider services, OidcConfig config) :
                     Permissions.Scopes.Profile,
                     Permissions.Scopes.Email,
                     Permissions.Prefixes.Scope + Scopes.OfflineAccess,
+                    Permissions.Prefixes.Scope + OidcIssuer.TenantScope,
                 },
                 Requirements = { Requirements.Features.ProofKeyForCodeExchange },
             };

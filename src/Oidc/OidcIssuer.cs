@@ -16,6 +16,11 @@ namespace OpenMeet.Oidc;
 /// </summary>
 public static class OidcIssuer
 {
+    /// <summary>The seed's scope for the person's community (<c>openid profile email tenant</c>). The ID
+    /// token carries <c>tenant_id</c> and <c>tenant_domain</c> whatever the scopes (the contract); a client
+    /// that asks for them by this scope is accepted, and discovery lists it.</summary>
+    public const string TenantScope = "tenant";
+
     /// <summary>The issuer's own sign-in session (a cookie on /oidc), not a Matrix session.</summary>
     public const string SessionScheme = "OpenMeet.Oidc.Session";
 
@@ -71,7 +76,7 @@ public static class OidcIssuer
                     options.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain);
                     options.ClientAuthenticationMethods.Remove(ClientAuthenticationMethods.PrivateKeyJwt);
                 });
-                o.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.OfflineAccess);
+                o.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.OfflineAccess, TenantScope);
                 o.RegisterClaims(Claims.Subject, Claims.Name, Claims.PreferredUsername, Claims.Email, "matrix_handle", "tenant_id", "tenant_domain", "sid");
                 foreach (var key in IssuerKeys.SigningKeys(keys))
                 {

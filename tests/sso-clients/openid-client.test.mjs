@@ -11,7 +11,7 @@ const issuer = new URL(env('OIDC_ISSUER'));
 const clientId = env('OIDC_TEST_CLIENT_ID');
 const secret = env('OIDC_TEST_CLIENT_SECRET');
 const redirectUri = env('OIDC_TEST_REDIRECT_URI');
-const scope = 'openid profile email offline_access';
+const scope = 'openid profile email tenant offline_access';
 const now = () => Math.floor(Date.now() / 1000);
 
 /** A relying party configured from discovery; http is allowed only because the dev issuer is on loopback. */

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using OpenMeet.AppService.Tests.SignIn;
 
@@ -11,6 +12,19 @@ public sealed class IdTokenTests : IAsyncLifetime
     public async Task InitializeAsync() => host = await SignInHost.StartAsync();
 
     public async Task DisposeAsync() => await host.DisposeAsync();
+
+    [Fact]
+    public async Task TheSeedsTenantScopeIsListedAcceptedAndItsClaimsAreInTheIdToken()
+    {
+        var discovery = await host.Service.Public().GetFromJsonAsync<System.Text.Json.JsonElement>("/oidc/.well-known/openid-configuration");
+        discovery.GetProperty("scopes_supported").EnumerateArray().Select(s => s.GetString()).Should().Contain("tenant");
+
+        CodeFlow.Provisioned(host, "t1/ann");
+        var flow = new CodeFlow(host);
+        var tokens = await flow.RedeemAsync(await flow.CodeAsync(await host.SessionByPasswordAsync("t1", "ann"), "openid profile email tenant"));
+
+        new JsonWebToken(tokens.GetProperty("id_token").GetString()).GetClaim("tenant_id").Value.Should().Be("t1");
+    }
 
     [Fact]
     public async Task IdTokensCarryNoPrivateOpenIddictClaims()
