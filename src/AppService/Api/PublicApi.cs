@@ -6,7 +6,6 @@ using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Handles;
 using OpenMeet.AppService.Hosting;
 using OpenMeet.AppService.Matrix;
-using OpenMeet.AppService.OpenApi;
 using OpenMeet.AppService.Reconciliation;
 using OpenMeet.AppService.State;
 using OpenMeet.AppService.Storage;

@@ -1,6 +1,5 @@
 using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Hosting;
-using OpenMeet.AppService.OpenApi;
 using OpenMeet.AppService.Reconciliation;
 using OpenMeet.AppService.State;
 

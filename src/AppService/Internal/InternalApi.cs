@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using OpenMeet.AppService.Audit;
 using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Hosting;
-using OpenMeet.AppService.OpenApi;
 using OpenMeet.AppService.Storage;
 
 namespace OpenMeet.AppService.Internal;

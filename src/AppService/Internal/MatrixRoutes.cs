@@ -1,5 +1,4 @@
 using OpenMeet.AppService.Hosting;
-using OpenMeet.AppService.OpenApi;
 using OpenMeet.AppService.Reconciliation;
 using OpenMeet.AppService.State;
 

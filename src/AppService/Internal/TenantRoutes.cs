@@ -4,7 +4,6 @@ using OpenMeet.AppService.Configuration;
 using OpenMeet.AppService.Audit;
 using OpenMeet.AppService.Handles;
 using OpenMeet.AppService.Hosting;
-using OpenMeet.AppService.OpenApi;
 using OpenMeet.AppService.Reconciliation;
 using OpenMeet.AppService.State;
 

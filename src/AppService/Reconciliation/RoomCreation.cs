@@ -14,7 +14,7 @@ namespace OpenMeet.AppService.Reconciliation;
 /// </summary>
 public static class RoomCreation
 {
-    public static JsonObject Request(DesiredRoom d, RoomAliases aliases, RoomDoc room, EncryptionConfig encryption, IEnumerable<string> invites)
+    public static JsonObject Request(DesiredRoom d, RoomAliases aliases, RoomDoc room, EncryptionConfig encryption)
     {
         var initialState = new JsonArray
         {
@@ -65,13 +65,17 @@ public static class RoomCreation
             request["is_direct"] = true;
         }
 
-        var invited = invites.Order(StringComparer.Ordinal).Select(u => (JsonNode?)JsonValue.Create(u)).ToArray();
+        return request;
+    }
+
+    /// <summary>The request with these people invited by createRoom itself.</summary>
+    public static void AddInvites(JsonObject request, IEnumerable<string> users)
+    {
+        var invited = users.Order(StringComparer.Ordinal).Select(u => (JsonNode?)JsonValue.Create(u)).ToArray();
         if (invited.Length > 0)
         {
             request["invite"] = new JsonArray(invited);
         }
-
-        return request;
     }
 
     /// <summary>The room that <paramref name="request"/> makes, as the cache keeps it.</summary>

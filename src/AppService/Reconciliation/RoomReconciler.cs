@@ -265,11 +265,13 @@ public sealed partial class RoomReconciler(
     private async Task CreateAsync(RoomDoc room, TenantDoc tenant, string? spaceRoomId, CancellationToken ct)
     {
         var desired = desiredRooms.Build(room, tenant, spaceRoomId, ObservedRoom.Empty(""));
-        var bare = RoomCreation.Request(desired, aliases, room, config.Reconciler.Encryption, []);
-        var invites = room.Kind is RoomKind.Event or RoomKind.Group
-            ? Planner.Plan(desired, RoomCreation.Made("", bare, matrix.BotUserId, config.Homeserver.ServerName)).Actions.OfType<Invite>().Select(i => i.UserId)
-            : [];
-        var request = RoomCreation.Request(desired, aliases, room, config.Reconciler.Encryption, invites);
+        var request = RoomCreation.Request(desired, aliases, room, config.Reconciler.Encryption);
+        if (room.Kind is RoomKind.Event or RoomKind.Group)
+        {
+            RoomCreation.AddInvites(request, Planner.Plan(desired, RoomCreation.Made("", request, matrix.BotUserId, config.Homeserver.ServerName))
+                .Actions.OfType<Invite>().Select(i => i.UserId));
+        }
+
         string roomId;
         try
         {

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using OpenMeet.AppService.Hosting;
 using OpenMeet.AppService.OpenApi;
 
 namespace OpenMeet.AppService.Tests.OpenApi;

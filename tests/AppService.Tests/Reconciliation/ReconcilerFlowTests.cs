@@ -20,9 +20,7 @@ public sealed class ReconcilerFlowTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         synapse = await StandInSynapse.StartAsync();
-        service = new TestService(homeserverUrl: synapse.Url);
-        File.WriteAllText(service.ConfigPath, File.ReadAllText(service.ConfigPath)
-            .Replace("server_name: test.example.org", "server_name: test.example.org\n  admin_token: admin-token-0123456789", StringComparison.Ordinal));
+        service = synapse.Service();
         await service.StartAsync();
     }
 

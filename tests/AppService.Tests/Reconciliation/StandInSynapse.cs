@@ -46,6 +46,15 @@ public sealed class StandInSynapse : IAsyncDisposable
 
     public ValueTask DisposeAsync() => app.DisposeAsync();
 
+    /// <summary>A service (not started) pointed at this Synapse, with an admin token, so accounts are provisioned.</summary>
+    public TestService Service()
+    {
+        var service = new TestService(homeserverUrl: Url);
+        File.WriteAllText(service.ConfigPath, File.ReadAllText(service.ConfigPath)
+            .Replace("server_name: test.example.org", "server_name: test.example.org\n  admin_token: admin-token-0123456789", StringComparison.Ordinal));
+        return service;
+    }
+
     public int Count(string prefix) => Calls.Count(c => c.StartsWith(prefix, StringComparison.Ordinal));
 
     public JsonObject? State(string roomId, string type, string key = "")

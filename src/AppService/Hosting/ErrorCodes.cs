@@ -1,10 +1,9 @@
-using OpenMeet.AppService.Hosting;
 
-namespace OpenMeet.AppService.OpenApi;
+namespace OpenMeet.AppService.Hosting;
 
 /// <summary>
 /// Every error code the internal and public APIs answer with, its status and when: the one list the
-/// routes name their codes from (<see cref="ErrorCodeMetadata.Fails{TBuilder}"/>) and the API reference
+/// routes name their codes from (<see cref="RouteDocs.Fails{TBuilder}"/>) and the API reference
 /// describes them with.
 /// </summary>
 public static class ErrorCodes

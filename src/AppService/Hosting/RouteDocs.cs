@@ -1,8 +1,7 @@
-using OpenMeet.AppService.Hosting;
 
-namespace OpenMeet.AppService.OpenApi;
+namespace OpenMeet.AppService.Hosting;
 
-/// <summary>Route metadata for the API reference that ASP.NET has no one-call form of.</summary>
+/// <summary>Route metadata for the API reference (OpenApi/) that ASP.NET has no one-call form of: the features declare it, the reference reads it.</summary>
 public static class RouteDocs
 {
     /// <summary>Declares the <see cref="ErrorCodes"/> a route or group answers, each with its status and the error body.</summary>
