@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The dev stack on loopback: a real Synapse (Debian sid in a chroot, no Docker) and the appservice.
 #
-#   synapse/dev.sh up [--demo]   start everything (idempotent; first run installs Synapse, ~4 min)
+#   synapse/dev.sh up [--demo]   start everything (idempotent; first run installs Synapse, ~4 min);
+#                                --demo adds a demo community and a stand-in for OpenMeet's login page
 #   synapse/dev.sh env           print KEY=value lines: source <(synapse/dev.sh env)
 #   synapse/dev.sh status        what runs, where, and whether Synapse's ping of the appservice works
 #   synapse/dev.sh logs          follow both logs
@@ -34,11 +35,13 @@ ADMIN_USER=operator
 ADMIN_MXID=@$ADMIN_USER:$SERVER_NAME
 JWT_ISSUER=openmeet-dev
 JWT_AUDIENCE=openmeet-matrix
-# Where "Sign in with OpenMeet" sends people; nothing listens there in the dev stack (tests play OpenMeet).
-OPENMEET_LOGIN_URL=http://localhost:9/matrix-login
+# Where "Sign in with OpenMeet" sends people: with --demo, a stand-in for OpenMeet's login page
+# (synapse/openmeet-login.mjs) listens there; without it nothing does (tests play OpenMeet).
+OPENMEET_LOGIN_PORT=8011
+OPENMEET_LOGIN_URL=http://127.0.0.1:$OPENMEET_LOGIN_PORT/matrix-login
 
 # What /proc/PID/cmdline must contain for a pid file to count as ours.
-declare -A CMDLINE_MARK=([appservice]=OpenMeet.AppService.dll [synapse]=synapse.app.homeserver)
+declare -A CMDLINE_MARK=([appservice]=OpenMeet.AppService.dll [synapse]=synapse.app.homeserver [openmeet-login]=openmeet-login.mjs)
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
@@ -437,7 +440,8 @@ load_demo() {
   internal_put tenants/demo/groups/neighbours/members/alice '{"role": "owner"}'
   internal_put tenants/demo/groups/neighbours/members/bob '{"role": "member"}'
   internal_put tenants/demo/groups/neighbours/members/carol '{"role": "member"}'
-  say "demo: sign in from any Matrix client at $HOMESERVER_URL with OpenMeet: community demo, user alice, bob or carol, password openmeet-demo"
+  say "demo: sign in from any Matrix client at $HOMESERVER_URL: \"Sign in with OpenMeet\" (the stand-in: community demo, person alice, bob or carol),"
+  say "demo: or with a password: community \"Demo community\" (or demo.openmeet.localhost), user alice, bob or carol, password openmeet-demo"
   say "demo: @alice.demo, @bob.demo and @carol.demo in #openmeet_demo.event.launch-party:$SERVER_NAME and #openmeet_demo.group.neighbours:$SERVER_NAME"
 }
 
@@ -455,16 +459,36 @@ start_synapse() {
   wait_http synapse "$HOMESERVER_URL/health" 120
 }
 
+# The stand-in for OpenMeet's login page (--demo): signs assertions with the stack's dev key.
+start_openmeet_login() {
+  if pid_of openmeet-login >/dev/null && http_ok "http://127.0.0.1:$OPENMEET_LOGIN_PORT/health"; then
+    return
+  fi
+  need_cmd node "install Node.js 20 or later (apt-get install nodejs): the demo's OpenMeet login stand-in needs it"
+  stop_daemon openmeet-login
+  check_ports_free "$OPENMEET_LOGIN_PORT"
+  say "starting the stand-in for OpenMeet's login page"
+  STANDIN_PORT=$OPENMEET_LOGIN_PORT OIDC_ISSUER=$PUBLIC_URL/oidc OPENMEET_JWT_SECRET=$(secret OPENMEET_JWT_SECRET) OPENMEET_JWT_ISSUER=$JWT_ISSUER \
+    start_daemon openmeet-login "$REPO" node "$TEMPLATES/openmeet-login.mjs"
+  wait_http openmeet-login "http://127.0.0.1:$OPENMEET_LOGIN_PORT/health" 30
+}
+
 print_summary() {
+  local login="not running (synapse/dev.sh up --demo starts it)"
+  pid_of openmeet-login >/dev/null && login="$OPENMEET_LOGIN_URL   stand-in for OpenMeet's login (dev only)"
   cat <<EOF
 
 The OpenMeet dev stack runs on loopback:
   Synapse      $HOMESERVER_URL   server_name $SERVER_NAME, pid $(pid_of synapse)
   appservice   $APPSERVICE_URL   push API, internal API, /metrics   pid $(pid_of appservice)
                $PUBLIC_URL   public API, OIDC issuer $PUBLIC_URL/oidc
+  OpenMeet     $login
   admin        $ADMIN_MXID (password and token in .dev/secrets.env)
   logs         $LOGS/synapse.log
                $LOGS/appservice.log   (synapse/dev.sh logs)
+
+In a Matrix client (Element, FluffyChat, ...), type the homeserver URL $HOMESERVER_URL
+(nothing serves .well-known for $SERVER_NAME here) and choose "Sign in with OpenMeet".
 next: source <(synapse/dev.sh env)
 EOF
 }
@@ -519,6 +543,7 @@ cmd_up() {
   fi
   join_management_room
   if $demo; then
+    start_openmeet_login
     load_demo
   fi
   print_summary
@@ -546,6 +571,7 @@ cmd_env() {
   env_line OPENMEET_JWT_SECRET "$(secret OPENMEET_JWT_SECRET)"
   env_line OPENMEET_JWT_ISSUER "$JWT_ISSUER"
   env_line OPENMEET_JWT_AUDIENCE "$JWT_AUDIENCE"
+  env_line OPENMEET_LOGIN_URL "$OPENMEET_LOGIN_URL"
   env_line AS_TOKEN "$(yaml_get appservice as_token "$AS_CONFIG")"
   env_line HS_TOKEN "$(yaml_get appservice hs_token "$AS_CONFIG")"
   env_line ADMIN_MXID "$ADMIN_MXID"
@@ -590,7 +616,10 @@ cmd_status() {
       ok=false
     fi
   fi
-  echo "logs        $LOGS/{synapse,appservice}.log"
+  if pid_of openmeet-login >/dev/null; then
+    status_line openmeet-login "http://127.0.0.1:$OPENMEET_LOGIN_PORT" "$OPENMEET_LOGIN_URL (stand-in for OpenMeet's login)" || ok=false
+  fi
+  echo "logs        $LOGS/{synapse,appservice,openmeet-login}.log"
   $ok
 }
 
@@ -608,6 +637,7 @@ cmd_down() {
     esac
   done
   need_root down
+  stop_daemon openmeet-login
   stop_daemon synapse
   stop_daemon appservice
   [[ ! -f $DEV/chroot.path ]] || ROOT=$(<"$DEV/chroot.path")

@@ -8,6 +8,15 @@ public interface IOidcPeople
 {
     OidcPerson? Find(string userKey);
 
+    /// <summary>The communities a person can pick on the login page, by name; none when there are more than <paramref name="max"/>.</summary>
+    IReadOnlyList<Community> Communities(int max);
+
+    /// <summary>
+    /// The tenant id of the community a person typed or picked: its id, its domain or its name, any case.
+    /// Null when none has it, or when several communities share the name (the domain tells them apart).
+    /// </summary>
+    string? CommunityOf(string words);
+
     /// <summary>The user key of the person the tenant id and user name name, exactly as written; null when nobody has them.</summary>
     string? AccountOf(string tenantId, string userSlug);
 

@@ -119,7 +119,8 @@ async function assertReadableOnPhone(page, what) {
   }
 }
 
-describe('a browser signs in to Synapse with OpenMeet', () => {
+// Bounded: a browser that never starts fails the suite rather than stalling it.
+describe('a browser signs in to Synapse with OpenMeet', { timeout: 180_000 }, () => {
   let browser;
   before(async () => { browser = await launch({ viewport: { width: 1024, height: 768 } }); });
   after(async () => { await browser?.close(); });
@@ -159,9 +160,38 @@ describe('a browser signs in to Synapse with OpenMeet', () => {
     const whoami = await matrix('account/whoami', { token: login.access_token });
     assert.equal(whoami.user_id, `@${chosen}:${env('SERVER_NAME')}`);
   });
+
+  it('signs in with OpenMeet through the demo stack\'s stand-in for OpenMeet\'s login page', async () => {
+    const standIn = env('OPENMEET_LOGIN_URL');
+    const health = await fetch(new URL('/health', standIn)).catch(() => null);
+    assert.ok(health?.ok, `nothing answers at ${standIn}: the stand-in runs with synapse/dev.sh up --demo`);
+    // Someone OpenMeet knows and the issuer does not yet: the assertion makes them.
+    const tenant = await tenantWith({});
+    const chosen = fresh('quinn.');
+    // A browser nobody signed in with yet: the issuer's session of the test before would carry it through.
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+
+    await openLogin(page);
+    await Promise.all([page.waitForURL(`${standIn}?*`), page.getByRole('link', { name: 'Sign in with OpenMeet' }).click()]);
+    await page.getByLabel('Community').fill(tenant);
+    await page.getByLabel('Person').fill('quinn');
+    await page.screenshot({ path: join(shots, 'openmeet-standin.png'), fullPage: true });
+    await Promise.all([page.waitForURL(/\/oidc\/handle\?returnUrl=/), page.getByRole('button', { name: 'Continue to Matrix' }).click()]);
+
+    await page.getByRole('heading', { name: 'Choose your Matrix handle' }).waitFor();
+    assert.match(await page.locator('main').innerText(), /Hello quinn/);
+    await page.getByLabel('Handle').fill(chosen);
+    await backToClient(page, () => page.getByRole('button', { name: 'Use this handle' }).click());
+
+    const loginToken = new URL(page.url()).searchParams.get('loginToken');
+    const login = await matrix('login', { body: { type: 'm.login.token', token: loginToken } });
+    const whoami = await matrix('account/whoami', { token: login.access_token });
+    assert.equal(whoami.user_id, `@${chosen}:${env('SERVER_NAME')}`);
+  });
 });
 
-describe('the sign-in pages on a phone', () => {
+describe('the sign-in pages on a phone', { timeout: 120_000 }, () => {
   let phone;
   before(async () => {
     phone = await launch({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
@@ -176,7 +206,8 @@ describe('the sign-in pages on a phone', () => {
     await assertReadableOnPhone(page, 'login page');
     await page.screenshot({ path: join(shots, 'login-phone.png'), fullPage: true });
 
-    await submitLogin(page, tenant, 'omar');
+    // By its name, as people know their community (tenantWith names it so), not by its id.
+    await submitLogin(page, `SSO clients ${tenant}`, 'omar');
     await page.getByRole('heading', { name: 'Choose your Matrix handle' }).waitFor();
     assert.equal(await submitHandle(page, 'admin'), 409, 'a reserved handle is refused');
     await assertReadableOnPhone(page, 'handle picker with an error');

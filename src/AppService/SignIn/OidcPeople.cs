@@ -27,6 +27,29 @@ public sealed class OidcPeople(
 
     public OidcPerson? Find(string userKey) => store.Users.FindById(userKey) is { } user ? Person(user) : null;
 
+    public IReadOnlyList<Community> Communities(int max)
+    {
+        var all = store.Tenants.FindAll().Take(max + 1).Select(t => new Community(t.Id, t.Name.Length > 0 ? t.Name : t.Id, t.Domain)).ToList();
+        return all.Count > max ? [] : [.. all.OrderBy(c => c.Name, StringComparer.CurrentCultureIgnoreCase).ThenBy(c => c.Id, StringComparer.Ordinal)];
+    }
+
+    public string? CommunityOf(string words)
+    {
+        var text = words.Trim();
+        if (Names.IsValid(text) && store.Tenants.FindById(text) is { } byId)
+        {
+            return byId.Id;
+        }
+
+        // A web address as people copy it: https://demo.example.org/ names demo.example.org.
+        var domain = Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" ? url.Host : text.TrimEnd('/');
+        var tenants = store.Tenants.FindAll().ToList();
+        return One(tenants.Where(t => string.Equals(t.Domain, domain, StringComparison.OrdinalIgnoreCase)))
+            ?? One(tenants.Where(t => string.Equals(t.Name.Trim(), text, StringComparison.OrdinalIgnoreCase)));
+
+        static string? One(IEnumerable<TenantDoc> found) => found.Take(2).ToList() is [var only] ? only.Id : null;
+    }
+
     public string? AccountOf(string tenantId, string userSlug) =>
         Names.IsValid(tenantId) && Names.IsValid(userSlug) && store.Users.FindById(Names.UserKey(tenantId, userSlug)) is { } user ? user.Id : null;
 

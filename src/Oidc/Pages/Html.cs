@@ -21,7 +21,11 @@ public static class Html
           input { width: 100%; box-sizing: border-box; font-size: 1rem; padding: .6rem; border: 1px solid #bbb; border-radius: .4rem; }
           button, .button { display: inline-block; margin-top: 1.2rem; font-size: 1rem; padding: .65rem 1.2rem; border: 0; border-radius: .4rem; background: #3a5bd9; color: #fff; text-decoration: none; cursor: pointer; }
           .error { background: #fdecea; color: #8a1c10; padding: .6rem .8rem; border-radius: .4rem; }
+          h2 { font-size: 1.05rem; margin: 0; }
           .hint { color: #555; font-size: .9rem; }
+          p.hint { margin: .35rem 0 0; }
+          .or { display: flex; align-items: center; gap: .75rem; color: #555; margin: 1.4rem 0 1rem; }
+          .or::before, .or::after { content: ""; flex: 1; border-top: 1px solid #ccc; }
           ul.suggestions { padding-left: 1.2rem; }
           button.pick { margin: .15rem 0; padding: .2rem .5rem; background: #eef1fb; color: #1c1e21; border: 1px solid #c9d2f2; }
           @media (max-width: 30rem) { main { margin: 0; border-radius: 0; box-shadow: none; min-height: 100vh; } }

@@ -24,7 +24,8 @@ public static class SignInPages
         return app;
     }
 
-    // The longest a community or user name can be (OpenMeet's ids), a password, a return address.
+    // The longest a community (its id, name or domain) and a user name can be, a password, a return address.
+    private const int MaxCommunity = 300;
     private const int MaxName = 100;
     private const int MaxPassword = 1024;
     private const int MaxReturnUrl = 8192;
@@ -33,28 +34,37 @@ public static class SignInPages
     public static string? SafeReturn(string? url) =>
         url is { Length: <= MaxReturnUrl } && url.StartsWith("/oidc/authorize?", StringComparison.Ordinal) && !url.Contains("//", StringComparison.Ordinal) ? url : null;
 
-    private static IResult ShowLogin(string? returnUrl, HttpContext http, OidcConfig config, IAntiforgery antiforgery) =>
+    private static IResult ShowLogin(string? returnUrl, HttpContext http, OidcConfig config, IAntiforgery antiforgery, IOidcPeople people) =>
         SafeReturn(returnUrl) is not { } back
             ? Html.Error("Nothing to sign in to", "Start signing in from your Matrix app (Element, FluffyChat, ...).")
-            : LoginPage(http, config, antiforgery, back, null, null, null);
+            : LoginPage(http, config, antiforgery, people, back, null, null, null);
 
-    private static IResult LoginPage(HttpContext http, OidcConfig config, IAntiforgery antiforgery, string back, string? tenant, string? user, string? error, int status = 400)
+    // More communities than this are not listed on the page: people type theirs.
+    private const int MaxListed = 500;
+
+    private static IResult LoginPage(HttpContext http, OidcConfig config, IAntiforgery antiforgery, IOidcPeople people, string back, string? tenant, string? user, string? error, int status = 400)
     {
         var body = error is null ? "" : $"<p class=\"error\">{Html.E(error)}</p>";
-        if (config.OpenMeetLoginUrl.Length > 0)
+        var openMeet = config.OpenMeetLoginUrl.Length > 0;
+        if (openMeet)
         {
-            body += $"<p><a class=\"button\" href=\"/oidc/openmeet?returnUrl={Html.E(Uri.EscapeDataString(back))}\">Sign in with OpenMeet</a></p>";
+            body += $"<p><a class=\"button\" href=\"/oidc/openmeet?returnUrl={Html.E(Uri.EscapeDataString(back))}\">Sign in with OpenMeet</a></p>"
+                + "<p class=\"hint\">On your community's OpenMeet site, then back here.</p>";
         }
 
         if (config.LocalLogin)
         {
             var csrf = antiforgery.GetAndStoreTokens(http);
-            body += $"""
+            var communities = people.Communities(MaxListed);
+            var options = string.Concat(communities.Select(c => $"<option value=\"{Html.E(c.Pick)}\">{Html.E(c.Name)}</option>"));
+            body += (openMeet ? "<p class=\"or\"><span>or</span></p><h2>With a password</h2>" : "") + $"""
                 <form method="post" action="/oidc/login">
                 {Html.Hidden(csrf.FormFieldName, csrf.RequestToken)}
                 {Html.Hidden("returnUrl", back)}
                 <label for="tenant">Community</label>
-                <input id="tenant" name="tenant" value="{Html.E(tenant)}" autocomplete="organization" required>
+                <input id="tenant" name="tenant" value="{Html.E(tenant ?? (communities is [var only] ? only.Pick : null))}" list="communities" autocomplete="organization" aria-describedby="tenant-hint" required>
+                <datalist id="communities">{options}</datalist>
+                <p id="tenant-hint" class="hint">Its name or web address{(communities.Count > 0 ? ", or pick it from the list" : "")}.</p>
                 <label for="user">User name</label>
                 <input id="user" name="user" value="{Html.E(user)}" autocomplete="username" required>
                 <label for="password">Password</label>
@@ -64,7 +74,7 @@ public static class SignInPages
                 """;
         }
 
-        if (!config.LocalLogin && config.OpenMeetLoginUrl.Length == 0)
+        if (!config.LocalLogin && !openMeet)
         {
             body += "<p class=\"error\">No way to sign in is configured on this server.</p>";
         }
@@ -96,30 +106,31 @@ public static class SignInPages
 
         string tenant = form["tenant"].ToString().Trim(), user = form["user"].ToString().Trim(), password = form["password"].ToString();
         var address = LoginAttempts.AddressKey(http.Connection.RemoteIpAddress);
-        if (tenant.Length > MaxName || user.Length > MaxName || password.Length > MaxPassword)
+        if (tenant.Length > MaxCommunity || user.Length > MaxName || password.Length > MaxPassword)
         {
             // No account has such names: a failure of the address only, and nothing of it kept or shown.
             attempts.Failed(null, address);
             metrics.SignIn("password", "wrong");
-            return LoginPage(http, config, antiforgery, back, null, null, "The community, user name or password is wrong.");
+            return LoginPage(http, config, antiforgery, people, back, null, null, "The community, user name or password is wrong.");
         }
 
         // Counted by the account the names resolve to: names nobody has count against the address only.
-        var account = people.AccountOf(tenant, user);
+        var tenantId = people.CommunityOf(tenant) ?? "";
+        var account = people.AccountOf(tenantId, user);
         if (attempts.Wait(account, address) is { Ticks: > 0 } wait)
         {
             var seconds = (int)Math.Ceiling(wait.TotalSeconds);
             http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             metrics.SignIn("password", "throttled");
-            return LoginPage(http, config, antiforgery, back, tenant, user,
+            return LoginPage(http, config, antiforgery, people, back, tenant, user,
                 $"Too many failed attempts. Try again in {seconds} second{(seconds == 1 ? "" : "s")}.", StatusCodes.Status429TooManyRequests);
         }
 
-        if (people.CheckPassword(tenant, user, password) is not { } person)
+        if (people.CheckPassword(tenantId, user, password) is not { } person)
         {
             attempts.Failed(account, address);
             metrics.SignIn("password", "wrong");
-            return LoginPage(http, config, antiforgery, back, tenant, user, "The community, user name or password is wrong.");
+            return LoginPage(http, config, antiforgery, people, back, tenant, user, "The community, user name or password is wrong.");
         }
 
         attempts.Succeeded(person.UserKey);
