@@ -123,5 +123,18 @@ public sealed class CredentialsEndToEndTests(LiveStackFixture stack)
         (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString().Should().Be("revoked");
         var checkOthers = await AsOpenMeetUser(tenant, "someone-else").GetJsonAsync($"api/handles/check?handle={handle}");
         checkOthers.GetProperty("available").GetBoolean().Should().BeFalse("the handle stays Bea's");
+
+        // Lifted in so many words: Bea is back in her rooms with no other call, and gets a session again.
+        await om.PutAsync($"tenants/{tenant}/users/bea", new { name = "Bea", revoked = false });
+        foreach (var roomId in new[] { eventRoom, groupRoom })
+        {
+            await Matrix.EventuallyAsync(async () =>
+                OpenMeet.Members(await om.StateAsync(roomId)).GetValueOrDefault(om.UserId(handle)) is "invite" or "join" ? "back" : null,
+                $"Bea invited back into {roomId} after the revocation is lifted");
+        }
+
+        var restored = await web.PostJsonAsync("api/matrix/credentials", new { });
+        var whoamiRestored = await stack.Synapse(restored.GetProperty("accessToken").GetString()).GetJsonAsync("_matrix/client/v3/account/whoami");
+        whoamiRestored.GetProperty("user_id").GetString().Should().Be(om.UserId(handle));
     }
 }

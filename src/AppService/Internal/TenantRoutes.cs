@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization.Metadata;
 using LiteDB;
 using OpenMeet.AppService.Configuration;
-using OpenMeet.AppService.Audit;
 using OpenMeet.AppService.Handles;
 using OpenMeet.AppService.Hosting;
 using OpenMeet.AppService.Reconciliation;
@@ -71,7 +70,7 @@ public static class TenantRoutes
     }
 
     private static async Task<IResult> PutUser(string tenantId, string userSlug, HttpRequest request, Store store, ReconcileBacklog backlog,
-        HandleClaims claims, AppConfig config, AuditLog audit, CancellationToken ct)
+        HandleClaims claims, AppConfig config, Revocation revocation, CancellationToken ct)
     {
         if (store.Tenants.FindById(tenantId) is null)
         {
@@ -134,9 +133,13 @@ public static class TenantRoutes
         }, () => new UserDoc { Id = key, TenantId = tenantId, Slug = userSlug })!;
         if (lifted)
         {
-            audit.Record("internal-api", "lift revocation", user.UserId ?? key, "ok", key);
+            revocation.Lifted(user, "internal-api");
         }
-        backlog.Enqueue(ReconcileKey.Account(key));
+        else
+        {
+            backlog.Enqueue(ReconcileKey.Account(key));
+        }
+
         return TypedResults.Json(Reply(user), AppJsonContext.Default.UserReply);
     }
 

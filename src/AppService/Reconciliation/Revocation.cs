@@ -25,13 +25,24 @@ public sealed class Revocation(Store store, ReconcileBacklog backlog, AuditLog a
         }
 
         audit.Record(actor, "revoke", user.UserId ?? user.Id, "ok", user.Id);
+        Everywhere(user);
+        return user;
+    }
+
+    /// <summary>A revocation was lifted (the store says so already): the account and every room of the person's are reconciled, so they are back in them.</summary>
+    public void Lifted(UserDoc user, string actor)
+    {
+        audit.Record(actor, "lift revocation", user.UserId ?? user.Id, "ok", user.Id);
+        Everywhere(user);
+    }
+
+    private void Everywhere(UserDoc user)
+    {
         backlog.Enqueue(ReconcileKey.Account(user.Id));
         backlog.Enqueue(ReconcileKey.Room(Names.SpaceKey(user.TenantId)));
         foreach (var member in store.Members.Find(m => m.UserKey == user.Id))
         {
             backlog.Enqueue(ReconcileKey.Room(member.RoomKey));
         }
-
-        return user;
     }
 }
