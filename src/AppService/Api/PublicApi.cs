@@ -17,6 +17,7 @@ public static class PublicApi
 {
     private const string CheckPolicy = "handle-check";
     private const string CredentialsPolicy = "credentials";
+    private static readonly TimeSpan SynapseWait = TimeSpan.FromSeconds(15);
 
     public static IServiceCollection AddPublicApi(this IServiceCollection services, AppConfig config)
     {
@@ -60,7 +61,7 @@ public static class PublicApi
             .WithSummary("A Matrix session for the caller's own account")
             .WithDescription("Logs in to Synapse as the caller (JWT login): a device per OpenMeet session, an expiring, refreshable " +
                 "access token. 10 a minute a person.")
-            .Produces<CredentialsReply>().Fails("not_configured", "unknown_user", "revoked", "no_handle", "matrix_error");
+            .Produces<CredentialsReply>().Fails("not_configured", "unknown_user", "revoked", "no_handle", "matrix_error", "synapse_unavailable");
         return app;
     }
 
@@ -139,15 +140,19 @@ public static class PublicApi
 
         var session = http.User.FindFirst("sid")?.Value ?? http.User.FindFirst("jti")?.Value ?? "web";
         var deviceId = Credentials.DeviceFor(caller.UserKey, session);
+        // The web client waits for this answer: while Synapse is away (the account's provisioning waits
+        // for it too) it gets a 503 in bounded time, not a request that hangs.
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(SynapseWait);
         try
         {
             if (user.UserId is null)
             {
-                await reconciler.EnsureAccountAsync(user.Id, ct);
+                await reconciler.EnsureAccountAsync(user.Id, bounded.Token);
                 user = store.Users.FindById(user.Id)!;
             }
 
-            var login = await credentials.LoginAsync(handle, deviceId, ct);
+            var login = await credentials.LoginAsync(handle, deviceId, bounded.Token);
             audit.Record(caller.Actor, "credentials", user.UserId!, "ok", $"device {deviceId}");
             return TypedResults.Json(new CredentialsReply(
                 login["user_id"]!.GetValue<string>(),
@@ -161,6 +166,12 @@ public static class PublicApi
         {
             audit.Record(caller.Actor, "credentials", user.UserId ?? user.Id, "failed", e.ErrCode);
             return Errors.Api(502, "matrix_error", $"Synapse refused the session: {e.ErrCode} {e.Error}");
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            audit.Record(caller.Actor, "credentials", user.UserId ?? user.Id, "failed", "synapse_unavailable");
+            http.Response.Headers.RetryAfter = "10";
+            return Errors.Api(503, "synapse_unavailable", $"Synapse did not answer within {SynapseWait.TotalSeconds:0} s; try again shortly");
         }
     }
 }

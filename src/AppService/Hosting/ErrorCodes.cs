@@ -33,6 +33,7 @@ public static class ErrorCodes
         ["rate_limited"] = (429, "too many requests from this person; Retry-After says when to try again"),
         ["matrix_error"] = (502, "Synapse refused the request; the message carries its errcode"),
         ["not_configured"] = (503, "homeserver.login_jwt is not set, so no Matrix session can be started"),
+        ["synapse_unavailable"] = (503, "Synapse did not answer within 15 s (down, or the person's account is still being made); Retry-After says when to try again"),
         ["database_unavailable"] = (503, "the database cannot be written just now (disk full?); Retry-After says when to try again"),
         ["room_not_ready"] = (504, "the room does not exist yet after 30 s; it is being reconciled, ask again or read GET .../room"),
     };
