@@ -19,5 +19,35 @@ public sealed class OidcConfig
     [ConfigurationKeyName("code_lifetime_seconds")]
     public int CodeLifetimeSeconds { get; set; } = 120;
 
+    /// <summary>
+    /// How Synapse uses the issuer: <c>sso</c> (the default: an identity provider of Synapse's legacy
+    /// SSO, <c>oidc_providers</c>) or <c>matrix_auth_service</c> (Synapse delegates all authentication
+    /// to it, next-generation Matrix auth, and it provisions accounts and devices through <c>/_synapse/mas/</c>).
+    /// </summary>
+    public string Mode { get; set; } = SsoMode;
+
+    [ConfigurationKeyName("matrix_auth_service")]
+    public MatrixAuthServiceConfig MatrixAuthService { get; set; } = new();
+
+    public const string SsoMode = "sso";
+    public const string MatrixAuthServiceMode = "matrix_auth_service";
+
     public bool Enabled => Issuer.Length > 0;
+
+    /// <summary>The issuer is Synapse's <c>matrix_authentication_service</c>.</summary>
+    public bool IsAuthService => Enabled && Mode == MatrixAuthServiceMode;
+}
+
+/// <summary>The <c>oidc.matrix_auth_service</c> section: what Synapse's <c>matrix_authentication_service</c> shares with us.</summary>
+public sealed class MatrixAuthServiceConfig
+{
+    /// <summary>Synapse's <c>matrix_authentication_service.secret</c>: Synapse introspects with it, we call <c>/_synapse/mas/</c> with it.</summary>
+    public string Secret { get; set; } = "";
+
+    /// <summary>
+    /// The localpart that <c>homeserver.admin_token</c> is introspected as, with Synapse's admin scope
+    /// (there is no admin login in this mode). Required when <c>homeserver.admin_token</c> is set.
+    /// </summary>
+    [ConfigurationKeyName("admin_user")]
+    public string AdminUser { get; set; } = "";
 }

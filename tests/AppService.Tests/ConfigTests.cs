@@ -106,10 +106,36 @@ public sealed class ConfigTests : IDisposable
         "openmeet.jwt_secret: expected at least 32 characters")]
     [InlineData("database:\n", "oidc:\n  issuer: http://127.0.0.1:8009/oidc\n  clients:\n    - client_id: synapse\n      client_secret: only-15-chars-x\n      redirect_uris: [\"http://127.0.0.1:8008/_synapse/client/oidc/callback\"]\ndatabase:\n",
         "oidc.clients[0].client_secret: expected at least 16 characters")]
+    [InlineData("database:\n", "oidc:\n  issuer: http://127.0.0.1:8009/oidc\n  mode: matrix_auth_service\n  matrix_auth_service:\n    secret: only-31-characters-long-0123456\ndatabase:\n",
+        "oidc.matrix_auth_service.secret: expected at least 32 characters")]
     public void ShortSecretsAreRefusedNamingTheKey(string at, string insert, string expected)
     {
         var yaml = Valid.Replace("resources: [appservice, internal, health]", "resources: [appservice, internal, health, oidc]", StringComparison.Ordinal);
         Problems(yaml.Replace(at, insert, StringComparison.Ordinal)).Should().ContainSingle().Which.Should().StartWith(expected);
+    }
+
+    // oidc.mode matrix_auth_service: what Synapse refuses in that mode is refused here first, by key.
+    [Theory]
+    [InlineData("  mode: oauth\n", "oidc.mode: expected sso or matrix_auth_service, got 'oauth'")]
+    [InlineData("  mode: matrix_auth_service\n  matrix_auth_service:\n    secret: mas-secret-0123456789abcdef0123456789\n    admin_user: operator\nhomeserver:\n  login_jwt:\n    secret: login-jwt-secret-0123456789abcdef0123\n",
+        "homeserver.login_jwt.secret: must be empty in oidc.mode matrix_auth_service")]
+    [InlineData("  mode: matrix_auth_service\n  matrix_auth_service:\n    secret: mas-secret-0123456789abcdef0123456789\nhomeserver:\n  admin_token: admin-token-0123456789abcdef\n",
+        "oidc.matrix_auth_service.admin_user: required with homeserver.admin_token")]
+    public void TheAuthServiceModeIsCheckedNamingTheKey(string oidcLines, string expected)
+    {
+        var yaml = Valid.Replace("resources: [appservice, internal, health]", "resources: [appservice, internal, health, oidc]", StringComparison.Ordinal)
+            .Replace("database:\n", "oidc:\n  issuer: http://127.0.0.1:8009/oidc\n" + oidcLines + "database:\n", StringComparison.Ordinal);
+        // The extra homeserver keys go into the one homeserver section.
+        var lines = yaml.Split('\n').ToList();
+        var extra = lines.FindIndex(l => l == "homeserver:" ) is var first && lines.FindLastIndex(l => l == "homeserver:") is var last && last > first ? last : -1;
+        if (extra > 0)
+        {
+            var moved = lines.Skip(extra + 1).TakeWhile(l => l.StartsWith("  ", StringComparison.Ordinal)).ToList();
+            lines.RemoveRange(extra, moved.Count + 1);
+            lines.InsertRange(first + 1, moved);
+        }
+
+        Problems(string.Join('\n', lines)).Should().ContainSingle().Which.Should().StartWith(expected);
     }
 
     [Theory]

@@ -103,6 +103,7 @@ public static partial class ConfigValidator
 
         OpenMeetTokens(p, c.OpenMeet);
         Oidc(p, c.Oidc, c.Listeners);
+        AuthService(p, c);
 
         if (!LogLevels.Contains(c.Logging.Level, StringComparer.OrdinalIgnoreCase))
         {
@@ -190,6 +191,49 @@ public static partial class ConfigValidator
         if (o.JwtAudience.Length == 0)
         {
             p.Add("openmeet.jwt_audience: required when OpenMeet tokens are checked (the 'aud' they carry)");
+        }
+    }
+
+    private static void AuthService(List<string> p, AppConfig c)
+    {
+        var o = c.Oidc;
+        if (o.Mode is not (OpenMeet.Oidc.OidcConfig.SsoMode or OpenMeet.Oidc.OidcConfig.MatrixAuthServiceMode))
+        {
+            p.Add($"oidc.mode: expected sso or matrix_auth_service, got '{o.Mode}'");
+            return;
+        }
+
+        if (o.Mode != OpenMeet.Oidc.OidcConfig.MatrixAuthServiceMode)
+        {
+            return;
+        }
+
+        if (!o.Enabled)
+        {
+            p.Add("oidc.mode: matrix_auth_service needs the issuer: set oidc.issuer");
+        }
+
+        if (o.MatrixAuthService.Secret.Length < 32)
+        {
+            p.Add("oidc.matrix_auth_service.secret: expected at least 32 characters, the same as Synapse's matrix_authentication_service.secret");
+        }
+
+        if (c.Homeserver.LoginJwt.Secret.Length > 0)
+        {
+            p.Add("homeserver.login_jwt.secret: must be empty in oidc.mode matrix_auth_service (Synapse refuses jwt_config then; the credential API's sessions come from the issuer)");
+        }
+
+        if (c.Homeserver.AdminToken.Length > 0 && !AppserviceId().IsMatch(o.MatrixAuthService.AdminUser))
+        {
+            p.Add("oidc.matrix_auth_service.admin_user: required with homeserver.admin_token in oidc.mode matrix_auth_service, the localpart of the admin the token stands for");
+        }
+
+        for (var i = 0; i < o.Clients.Count; i++)
+        {
+            if (o.Clients[i].BackchannelLogoutUri.Length > 0)
+            {
+                p.Add($"oidc.clients[{i}].backchannel_logout_uri: not used in oidc.mode matrix_auth_service (sessions end by their Synapse device); remove it");
+            }
         }
     }
 
