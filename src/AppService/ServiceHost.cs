@@ -39,6 +39,7 @@ public static class ServiceHost
         configure?.Invoke(builder.Services);
 
         var app = builder.Build();
+        app.UseRequestIds();
         app.UseTrustedProxies(config);
         app.UseErrorBodies();
         app.UseRequestLogging();
