@@ -64,6 +64,7 @@ public static class ServiceHost
         }
 
         StartupSummary.LogWhenStarted(app, config);
+        app.Services.GetRequiredService<Shutdown>().Watch();
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<LiteDatabase>().Dispose());
         return app;
     }

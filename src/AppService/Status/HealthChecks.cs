@@ -3,6 +3,7 @@ using LiteDB;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenMeet.AppService.Configuration;
+using OpenMeet.AppService.Hosting;
 using OpenMeet.AppService.Matrix;
 using OpenMeet.AppService.Storage;
 using OpenMeet.AppService.Transactions;
@@ -11,7 +12,8 @@ namespace OpenMeet.AppService.Status;
 
 /// <summary>
 /// <c>/health/live</c>: the process answers. <c>/health/ready</c>: it can do its work: the database
-/// takes a write, Synapse answers and answered our start-up ping, and dispatch keeps up.
+/// takes a write, Synapse answers and answered our start-up ping, dispatch keeps up, and the service
+/// is not stopping.
 /// </summary>
 public static class HealthChecks
 {
@@ -23,7 +25,8 @@ public static class HealthChecks
             .AddCheck<DatabaseCheck>("database", tags: [Ready])
             .AddCheck<SynapseCheck>("synapse", tags: [Ready])
             .AddCheck<DispatchCheck>("dispatcher", tags: [Ready])
-            .AddCheck<InboxCheck>("inbox", tags: [Ready]);
+            .AddCheck<InboxCheck>("inbox", tags: [Ready])
+            .AddCheck<ShutdownCheck>("shutdown", tags: [Ready]);
         return services;
     }
 
@@ -114,6 +117,14 @@ public static class HealthChecks
             Task.FromResult(inbox.LastWriteError is { } error
                 ? HealthCheckResult.Unhealthy($"transactions cannot be stored: {error}")
                 : HealthCheckResult.Healthy("storing"));
+    }
+
+    private sealed class ShutdownCheck(Shutdown shutdown) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken) =>
+            Task.FromResult(shutdown.Begun
+                ? HealthCheckResult.Unhealthy("the service is stopping: new transactions and writes are answered 503")
+                : HealthCheckResult.Healthy("running"));
     }
 
     private sealed class DispatchCheck(Inbox inbox, AppConfig config) : IHealthCheck
