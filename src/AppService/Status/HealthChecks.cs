@@ -12,8 +12,8 @@ namespace OpenMeet.AppService.Status;
 
 /// <summary>
 /// <c>/health/live</c>: the process answers. <c>/health/ready</c>: it can do its work: the database
-/// takes a write, Synapse answers and answered our start-up ping, dispatch keeps up, and the service
-/// is not stopping.
+/// takes a write, Synapse answers and pinged us back recently, dispatch keeps up, and the service is
+/// not stopping.
 /// </summary>
 public static class HealthChecks
 {
@@ -24,6 +24,7 @@ public static class HealthChecks
         services.AddHealthChecks()
             .AddCheck<DatabaseCheck>("database", tags: [Ready])
             .AddCheck<SynapseCheck>("synapse", tags: [Ready])
+            .AddCheck<PingCheck>("ping", tags: [Ready])
             .AddCheck<DispatchCheck>("dispatcher", tags: [Ready])
             .AddCheck<InboxCheck>("inbox", tags: [Ready])
             .AddCheck<ShutdownCheck>("shutdown", tags: [Ready]);
@@ -76,18 +77,13 @@ public static class HealthChecks
     }
 
     // Synapse is asked at most every few seconds, however often a prober asks us.
-    private sealed class SynapseCheck(MatrixClient matrix, HomeserverPing ping) : IHealthCheck
+    private sealed class SynapseCheck(MatrixClient matrix) : IHealthCheck
     {
         private static readonly TimeSpan Fresh = TimeSpan.FromSeconds(5);
         private (DateTime At, HealthCheckResult Result) last;
 
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken)
         {
-            if (ping.LastResult is not { Ok: true })
-            {
-                return HealthCheckResult.Unhealthy($"Synapse has not answered the start-up ping yet ({ping.LastResult?.Error ?? "not tried yet"})");
-            }
-
             if (DateTime.UtcNow - last.At < Fresh)
             {
                 return last.Result;
