@@ -2,8 +2,8 @@
 # The image's HEALTHCHECK (/usr/local/bin/openmeet-healthcheck [URL]): GET URL, by default
 # $OPENMEET_HEALTHCHECK_URL (http://127.0.0.1:8009/health/live), must answer 200. Bash's /dev/tcp
 # speaks the HTTP, so the image needs neither curl nor wget. The URL must be a listener serving the
-# `health` resource; /health/ready instead of /health/live also asks for Synapse, the database, the
-# inbox and the dispatcher (see the README, "Health, failures and exit codes").
+# `health` resource; /health/ready instead of /health/live also asks for Synapse and its ping, the
+# database, the inbox and the dispatcher (see the README, "Health, failures and exit codes").
 set -euo pipefail
 
 url=${1:-${OPENMEET_HEALTHCHECK_URL:-http://127.0.0.1:8009/health/live}}

@@ -39,6 +39,7 @@ public static class ServiceHost
         configure?.Invoke(builder.Services);
 
         var app = builder.Build();
+        app.UseRequestIds();
         app.UseTrustedProxies(config);
         app.UseErrorBodies();
         app.UseRequestLogging();
@@ -63,6 +64,7 @@ public static class ServiceHost
         }
 
         StartupSummary.LogWhenStarted(app, config);
+        app.Services.GetRequiredService<Shutdown>().Watch();
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<LiteDatabase>().Dispose());
         return app;
     }

@@ -143,8 +143,11 @@ public sealed class ConfigTests : IDisposable
     [InlineData("logging:\n  format: xml\n", "logging.format: expected 'text' or 'json', got 'xml'")]
     [InlineData("admin_bot:\n  admins: [alice]\n", "admin_bot.admins[0]: expected a Matrix ID '@name:server' or a whole server ':server', got 'alice'")]
     [InlineData("admin_bot:\n  management_room: general\n", "admin_bot.management_room: expected a room id '!…' or alias '#…:server', got 'general'")]
-    [InlineData("homserver:\n  url: x\n", "homserver: unknown key (known here: homeserver, appservice, internal, listeners, database, admin_bot, reconciler, openmeet, handles, oidc, logging)")]
+    [InlineData("homserver:\n  url: x\n", "homserver: unknown key (known here: homeserver, appservice, internal, listeners, database, admin_bot, reconciler, openmeet, handles, oidc, logging, shutdown)")]
     [InlineData("database:\n  fsnyc: true\n", "database.fsnyc: unknown key (known here: path, fsync)")]
+    [InlineData("shutdown:\n  timeout_seconds: 0\n", "shutdown.timeout_seconds: expected 1 to 300 seconds, got 0")]
+    [InlineData("shutdown:\n  timeout_seconds: 3600\n", "shutdown.timeout_seconds: expected 1 to 300 seconds, got 3600")]
+    [InlineData("shutdown:\n  timeout_seconds: soon\n", "shutdown.timeout_seconds: expected a whole number, got 'soon'")]
     public void ExtraSectionProblemsNameTheKey(string extra, string expected)
     {
         var yaml = Valid.Replace("database:\n  path: ./data/openmeet.db", "", StringComparison.Ordinal) + "\n" + extra;

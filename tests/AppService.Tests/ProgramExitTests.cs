@@ -11,7 +11,7 @@ public sealed class ProgramExitTests : IAsyncDisposable
 
     private Task<(int Code, string Errors)> RunAsync() => RunAsync(["-c", service.ConfigPath]).ContinueWith(t => (t.Result.Code, t.Result.Errors), TaskScheduler.Default);
 
-    private static async Task<(int Code, string Errors, string Output)> RunAsync(string[] arguments)
+    private static async Task<(int Code, string Errors, string Output)> RunAsync(string[] arguments, Func<Process, Task>? meanwhile = null)
     {
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "OpenMeet.AppService"), arguments)
         {
@@ -21,6 +21,7 @@ public sealed class ProgramExitTests : IAsyncDisposable
         using var process = Process.Start(start)!;
         var errors = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEndAsync();
+        await (meanwhile?.Invoke(process) ?? Task.CompletedTask);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await errors, await output);
@@ -38,6 +39,40 @@ public sealed class ProgramExitTests : IAsyncDisposable
         service.Log.ToString().Should().Contain($"OpenMeet.AppService {OpenMeet.AppService.Hosting.ServiceInfo.Version} started: listening on "
             + $"127.0.0.1:{service.PrivatePort} (appservice, internal, health, metrics); 127.0.0.1:{service.PublicPort} (api, oidc, health); "
             + "homeserver http://127.0.0.1:9 (test.example.org); 1 tenants, 1 rooms managed", "the second start counts the tenant and its space");
+    }
+
+    [Fact]
+    public async Task SigtermStopsTheServiceWithExitCodeZeroAndItsLogWrittenToTheEnd()
+    {
+        var (code, errors, output) = await RunAsync(["-c", service.ConfigPath], async process =>
+        {
+            using var client = service.Private(null);
+            for (var tries = 0; !await AnswersAsync(client); tries++)
+            {
+                tries.Should().BeLessThan(300, "the service answers /health/live within 30 s");
+                await Task.Delay(100);
+            }
+
+            using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+            await kill.WaitForExitAsync();
+        });
+
+        code.Should().Be(0, errors);
+        output.Should().Contain("Stopping: new transactions and writes are answered 503, the 0 under way run to their end (at most 8 s for the whole stop)")
+            .And.Contain("The dispatcher stopped (cursor 0); 0 stored transactions wait for the next start")
+            .And.Contain("OpenMeet.AppService stopped in ", "the log is written to its last line before the process ends");
+    }
+
+    private static async Task<bool> AnswersAsync(HttpClient client)
+    {
+        try
+        {
+            return (await client.GetAsync("/health/live")).IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
     }
 
     // The contract (section 7): prints the version and exits 0, config or not.

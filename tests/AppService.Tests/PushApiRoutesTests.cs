@@ -97,6 +97,8 @@ public sealed class PushApiRoutesTests : IAsyncLifetime
         checks.GetProperty("synapse").GetProperty("status").GetString().Should().Be("Unhealthy");
         checks.GetProperty("database").GetProperty("status").GetString().Should().Be("Healthy");
         checks.GetProperty("dispatcher").GetProperty("status").GetString().Should().Be("Healthy");
+        checks.GetProperty("ping").GetProperty("status").GetString().Should().Be("Unhealthy", "Synapse has never pinged us back");
+        checks.GetProperty("shutdown").GetProperty("status").GetString().Should().Be("Healthy");
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class PushApiEndToEndTests(LiveStackFixture stack)
         var ready = await stack.Service(null).GetJsonAsync("health/ready");
 
         ready.GetProperty("status").GetString().Should().Be("Healthy", ready.ToString());
-        ready.GetProperty("checks").EnumerateObject().Select(c => c.Name).Should().BeEquivalentTo(["database", "synapse", "dispatcher", "inbox"]);
+        ready.GetProperty("checks").EnumerateObject().Select(c => c.Name).Should().BeEquivalentTo(["database", "synapse", "ping", "dispatcher", "inbox", "shutdown"]);
     }
 
     [Fact]

@@ -49,7 +49,7 @@ public sealed partial class ManagementRoom(
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
-        while (ping.LastResult is not { Ok: true })
+        while (ping.LastSuccess is null)
         {
             await Task.Delay(500, stoppingToken);
         }

@@ -48,7 +48,7 @@ public static class PublicApi
         var api = app.MapGroup("/api").RequireAuthorization(OpenMeetAuth.Policy).AddEndpointFilter(async (ctx, next) =>
             Caller.From(ctx.HttpContext.User) is null
                 ? Errors.Api(403, "forbidden", "the OpenMeet token has no valid 'sub' and 'tenant_id'")
-                : await next(ctx)).Fails("unauthorized", "forbidden", "database_unavailable");
+                : await next(ctx)).WritesRefusedWhileStopping().Fails("unauthorized", "forbidden", "database_unavailable");
         api.MapGet("/handles/check", CheckHandle).RequireRateLimiting(CheckPolicy).Fails("rate_limited")
             .WithSummary("May I have this handle?")
             .WithDescription("Whether the caller can have the handle, why not in words, and handles they could have instead. 60 a minute a person.")

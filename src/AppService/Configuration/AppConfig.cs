@@ -20,6 +20,7 @@ public sealed class AppConfig
     public HandlesConfig Handles { get; set; } = new();
     public Oidc.OidcConfig Oidc { get; set; } = new();
     public LoggingConfig Logging { get; set; } = new();
+    public ShutdownConfig Shutdown { get; set; } = new();
 
     /// <summary>The folder of the config file: relative paths in it are resolved against it.</summary>
     public string BaseDirectory { get; internal set; } = ".";
@@ -192,4 +193,12 @@ public sealed class LoggingConfig
     /// <summary>Levels for some sources (a class's or a namespace's full name, e.g. the dispatcher's: Debug), as
     /// Serilog's minimum level overrides.</summary>
     public Dictionary<string, string> Overrides { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed class ShutdownConfig
+{
+    /// <summary>How long a stop (SIGTERM) may take: requests in flight and background loops get this long
+    /// to end, then the rest is abandoned. Below Docker's 10 s before it sends SIGKILL.</summary>
+    [ConfigurationKeyName("timeout_seconds")]
+    public int TimeoutSeconds { get; set; } = 8;
 }

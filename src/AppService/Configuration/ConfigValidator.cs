@@ -123,6 +123,11 @@ public static partial class ConfigValidator
             p.Add($"logging.format: expected 'text' or 'json', got '{c.Logging.Format}'");
         }
 
+        if (c.Shutdown.TimeoutSeconds is < 1 or > 300)
+        {
+            p.Add($"shutdown.timeout_seconds: expected 1 to 300 seconds, got {c.Shutdown.TimeoutSeconds}");
+        }
+
         return p;
     }
 

@@ -35,6 +35,7 @@ public static class ErrorCodes
         ["not_configured"] = (503, "homeserver.login_jwt is not set, so no Matrix session can be started"),
         ["synapse_unavailable"] = (503, "Synapse did not answer within 15 s (down, or the person's account is still being made); Retry-After says when to try again"),
         ["database_unavailable"] = (503, "the database cannot be written just now (disk full?); Retry-After says when to try again"),
+        ["shutting_down"] = (503, "the service is stopping and takes no new writes; Retry-After says when to try again"),
         ["room_not_ready"] = (504, "the room does not exist yet after 30 s; it is being reconciled, ask again or read GET .../room"),
     };
 
@@ -53,6 +54,7 @@ public static class ErrorCodes
         ["unknown_entity"] = "tenant acme has no event 'launch-party'",
         ["user_of_another_tenant"] = "alice is a user of tenant globex, not of acme",
         ["database_unavailable"] = "The database cannot be written just now (is the disk full?); try again later.",
+        ["shutting_down"] = "The service is stopping; try again once it has started again",
         ["rate_limited"] = "too many requests; try again in a minute",
     };
 }

@@ -6,7 +6,7 @@ namespace OpenMeet.AppService.Hosting;
 public static class HostingExtensions
 {
     /// <summary>The config, Serilog, the listeners, JSON, and what every feature may report to
-    /// (how long the service has run, its recent errors).</summary>
+    /// (how long the service has run, its recent errors), and how it stops.</summary>
     public static WebApplicationBuilder AddHosting(this WebApplicationBuilder builder, AppConfig config, TextWriter? logOutput)
     {
         var logger = Logging.Create(config.Logging, logOutput);
@@ -18,6 +18,8 @@ public static class HostingExtensions
         builder.Services.AddSingleton(new ServiceInfo());
         builder.Services.AddSingleton<RecentErrors>();
         builder.Services.AddSingleton<Supervisor>();
+        builder.Services.AddSingleton<Shutdown>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(config.Shutdown.TimeoutSeconds));
         return builder;
     }
 }

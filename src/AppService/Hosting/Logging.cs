@@ -1,10 +1,8 @@
-using System.Globalization;
 using OpenMeet.AppService.Configuration;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting;
 using Serilog.Formatting.Compact;
-using Serilog.Formatting.Display;
 
 namespace OpenMeet.AppService.Hosting;
 
@@ -33,13 +31,12 @@ public static class Logging
             logger.MinimumLevel.Override(source, Enum.Parse<LogEventLevel>(sourceLevel, ignoreCase: true));
         }
 
-        ITextFormatter formatter = config.Format == "json"
-            ? new CompactJsonFormatter()
-            : new MessageTemplateTextFormatter("{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}", CultureInfo.InvariantCulture);
+        ITextFormatter formatter = config.Format == "json" ? new CompactJsonFormatter() : new TextLogFormat();
         return logger.WriteTo.Sink(new TextWriterSink(formatter, output ?? Console.Out)).CreateLogger();
     }
 
-    /// <summary>One line per request, with the path but never the query string. Successful
+    /// <summary>One line per request, with the path but never the query string, and the request's id
+    /// (<see cref="RequestIds"/>) as on every line written meanwhile. Successful
     /// transactions and health checks are Debug: at thousands a second they would drown the log.</summary>
     public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app) =>
         app.UseSerilogRequestLogging(o =>

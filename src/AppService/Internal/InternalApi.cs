@@ -35,6 +35,6 @@ public static class InternalApi
             }
 
             return result;
-        }).Fails("unauthorized", "forbidden", "database_unavailable");
+        }).WritesRefusedWhileStopping().Fails("unauthorized", "forbidden", "database_unavailable");
     }
 }

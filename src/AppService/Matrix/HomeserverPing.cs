@@ -3,17 +3,27 @@ using OpenMeet.AppService.Configuration;
 namespace OpenMeet.AppService.Matrix;
 
 /// <summary>
-/// At start: registers the bot and asks Synapse to ping us (MSC2659), which proves both directions
-/// and both tokens. Synapse may not be up yet, so it retries with backoff and says why.
+/// Asks Synapse to ping us (MSC2659), which proves both directions and both tokens. At start it first
+/// registers the bot; Synapse may not be up yet, so it retries with backoff and says why. Then again
+/// every <see cref="Every"/>, so that readiness knows the way in still works while no transaction comes.
 /// </summary>
 public sealed partial class HomeserverPing(
     MatrixClient matrix,
     AppConfig config,
     IHostApplicationLifetime lifetime,
+    TimeProvider time,
     ILogger<HomeserverPing> logger) : BackgroundService
 {
+    public static readonly TimeSpan Every = TimeSpan.FromSeconds(30);
+
+    /// <summary>A repeated ping waits no longer for its answer: a hung Synapse must not hold up the next.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
     /// <summary>The last attempt's outcome; null before the first.</summary>
     public HomeserverPingResult? LastResult { get; private set; }
+
+    /// <summary>The last ping Synapse answered; null until the start-up one has (the bot is registered and named by then).</summary>
+    public HomeserverPingResult? LastSuccess { get; private set; }
 
     // Whatever goes wrong, it tries again: a failure here must not stop the service.
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -25,8 +35,42 @@ public sealed partial class HomeserverPing(
             await started.Task.WaitAsync(stoppingToken);
         }
 
+        await FirstPingAsync(stoppingToken);
+        var failing = false;
+        for (var n = 1; ; n++)
+        {
+            await Task.Delay(Every, time, stoppingToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            timeout.CancelAfter(Timeout);
+            try
+            {
+                var duration = await matrix.PingAsync($"repeat-{n}", timeout.Token);
+                Record(true, duration, null);
+                if (failing)
+                {
+                    LogAnsweredAgain(duration);
+                }
+
+                failing = false;
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                var reason = e is OperationCanceledException ? $"no answer within {Timeout.TotalSeconds:0} s" : e.Message;
+                Record(false, null, reason);
+                if (!failing)
+                {
+                    LogRepeatFailed(config.Homeserver.Url, reason, Every.TotalSeconds);
+                }
+
+                failing = true;
+            }
+        }
+    }
+
+    private async Task FirstPingAsync(CancellationToken stoppingToken)
+    {
         var delay = TimeSpan.FromSeconds(1);
-        for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
+        for (var attempt = 1; ; attempt++)
         {
             try
             {
@@ -34,18 +78,28 @@ public sealed partial class HomeserverPing(
                 var duration = await matrix.PingAsync($"startup-{attempt}", stoppingToken);
                 // Before the ping counts as done, so whatever waits for it finds the bot named.
                 await SetDisplayNameAsync(stoppingToken);
-                LastResult = new HomeserverPingResult(DateTimeOffset.UtcNow, true, duration, null);
+                Record(true, duration, null);
                 LogReached(config.Homeserver.Url, duration);
                 return;
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                LastResult = new HomeserverPingResult(DateTimeOffset.UtcNow, false, null, e.Message);
+                Record(false, null, e.Message);
                 LogNotReached(config.Homeserver.Url, e.Message, delay.TotalSeconds);
             }
 
-            await Task.Delay(delay, stoppingToken);
+            await Task.Delay(delay, time, stoppingToken);
             delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 30));
+        }
+    }
+
+    private void Record(bool ok, long? durationMs, string? error)
+    {
+        var result = new HomeserverPingResult(time.GetUtcNow(), ok, durationMs, error);
+        LastResult = result;
+        if (ok)
+        {
+            LastSuccess = result;
         }
     }
 
@@ -66,6 +120,12 @@ public sealed partial class HomeserverPing(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Synapse at {Url} not reached yet ({Reason}); retrying in {Seconds} s")]
     private partial void LogNotReached(string url, string reason, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Synapse at {Url} did not ping us back ({Reason}); asking again every {Seconds} s")]
+    private partial void LogRepeatFailed(string url, string reason, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Synapse pings us back again ({DurationMs} ms)")]
+    private partial void LogAnsweredAgain(long durationMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not set the bot's display name: {Reason}")]
     private partial void LogDisplayName(string reason);

@@ -3,6 +3,7 @@ using LiteDB;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenMeet.AppService.Configuration;
+using OpenMeet.AppService.Hosting;
 using OpenMeet.AppService.Matrix;
 using OpenMeet.AppService.Storage;
 using OpenMeet.AppService.Transactions;
@@ -11,7 +12,8 @@ namespace OpenMeet.AppService.Status;
 
 /// <summary>
 /// <c>/health/live</c>: the process answers. <c>/health/ready</c>: it can do its work: the database
-/// takes a write, Synapse answers and answered our start-up ping, and dispatch keeps up.
+/// takes a write, Synapse answers and pinged us back recently, dispatch keeps up, and the service is
+/// not stopping.
 /// </summary>
 public static class HealthChecks
 {
@@ -22,8 +24,10 @@ public static class HealthChecks
         services.AddHealthChecks()
             .AddCheck<DatabaseCheck>("database", tags: [Ready])
             .AddCheck<SynapseCheck>("synapse", tags: [Ready])
+            .AddCheck<PingCheck>("ping", tags: [Ready])
             .AddCheck<DispatchCheck>("dispatcher", tags: [Ready])
-            .AddCheck<InboxCheck>("inbox", tags: [Ready]);
+            .AddCheck<InboxCheck>("inbox", tags: [Ready])
+            .AddCheck<ShutdownCheck>("shutdown", tags: [Ready]);
         return services;
     }
 
@@ -73,18 +77,13 @@ public static class HealthChecks
     }
 
     // Synapse is asked at most every few seconds, however often a prober asks us.
-    private sealed class SynapseCheck(MatrixClient matrix, HomeserverPing ping) : IHealthCheck
+    private sealed class SynapseCheck(MatrixClient matrix) : IHealthCheck
     {
         private static readonly TimeSpan Fresh = TimeSpan.FromSeconds(5);
         private (DateTime At, HealthCheckResult Result) last;
 
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken)
         {
-            if (ping.LastResult is not { Ok: true })
-            {
-                return HealthCheckResult.Unhealthy($"Synapse has not answered the start-up ping yet ({ping.LastResult?.Error ?? "not tried yet"})");
-            }
-
             if (DateTime.UtcNow - last.At < Fresh)
             {
                 return last.Result;
@@ -114,6 +113,14 @@ public static class HealthChecks
             Task.FromResult(inbox.LastWriteError is { } error
                 ? HealthCheckResult.Unhealthy($"transactions cannot be stored: {error}")
                 : HealthCheckResult.Healthy("storing"));
+    }
+
+    private sealed class ShutdownCheck(Shutdown shutdown) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken) =>
+            Task.FromResult(shutdown.Begun
+                ? HealthCheckResult.Unhealthy("the service is stopping: new transactions and writes are answered 503")
+                : HealthCheckResult.Healthy("running"));
     }
 
     private sealed class DispatchCheck(Inbox inbox, AppConfig config) : IHealthCheck

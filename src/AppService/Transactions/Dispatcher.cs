@@ -26,8 +26,14 @@ public sealed partial class Dispatcher(
     private readonly IEventConsumer[] consumers = [.. consumers];
     private readonly string botUserId = config.BotUserId;
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        supervisor.RunAsync("The dispatcher", RunAsync, stoppingToken);
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await supervisor.RunAsync("The dispatcher", RunAsync, stoppingToken);
+
+        // The service is stopping: the cursor is saved, so the next start goes on from here.
+        Housekeep();
+        LogStopped(inbox.Cursor, metrics.InboxPending);
+    }
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
@@ -161,6 +167,9 @@ public sealed partial class Dispatcher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Inbox housekeeping failed; it is tried again")]
     private partial void LogHousekeepFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The dispatcher stopped (cursor {Cursor}); {Pending} stored transactions wait for the next start")]
+    private partial void LogStopped(long cursor, long pending);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Deleted {Count} dispatched inbox segments (cursor {Cursor})")]
     private partial void LogDeleted(int count, long cursor);

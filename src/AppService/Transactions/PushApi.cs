@@ -24,10 +24,11 @@ public static class PushApi
                 _ => await next(ctx),
             });
 
-        group.MapPut("/transactions/{txnId}", PutTransaction);
+        group.MapPut("/transactions/{txnId}", PutTransaction).RefusedWhileStopping();
         group.MapGet("/users/{userId}", (string userId) =>
             userId == config.BotUserId ? Json(EmptyObject) : Errors.Matrix(404, "M_NOT_FOUND", "No such user in this namespace"));
-        group.MapGet("/rooms/{roomAlias}", QueryAlias);
+        // It may make a room: new work, like a transaction.
+        group.MapGet("/rooms/{roomAlias}", QueryAlias).RefusedWhileStopping();
         group.MapPost("/ping", (PushMetrics metrics) =>
         {
             metrics.PingedBySynapse();

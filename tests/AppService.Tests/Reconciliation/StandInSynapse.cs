@@ -68,6 +68,12 @@ public sealed class StandInSynapse : IAsyncDisposable
     private void Map(WebApplication synapse)
     {
         synapse.MapPost("/_matrix/client/v3/register", () => Results.Json(new { user_id = Bot }));
+        synapse.MapPost("/_matrix/client/v1/appservice/{id}/ping", async () =>
+        {
+            Calls.Enqueue("ping");
+            await (Hold("ping")?.Task ?? Task.CompletedTask);
+            return Results.Json(new { duration_ms = 1 });
+        });
         synapse.MapPost("/_matrix/client/v3/createRoom", async (HttpRequest request) =>
         {
             var body = (JsonObject)(await JsonNode.ParseAsync(request.Body))!;
