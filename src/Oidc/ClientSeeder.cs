@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenIddict.Abstractions;
+using OpenMeet.Oidc.AuthService;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace OpenMeet.Oidc;
@@ -12,6 +13,16 @@ public sealed class ClientSeeder(IServiceProvider services, OidcConfig config) :
     {
         await using var scope = services.CreateAsyncScope();
         var manager = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        if (config.IsAuthService)
+        {
+            await SeedHomeserverAsync(manager, cancellationToken);
+        }
+        else if (await manager.FindByClientIdAsync(HomeserverIntrospection.ClientId, cancellationToken) is { } stale)
+        {
+            // Back in SSO mode: nobody introspects any more.
+            await manager.DeleteAsync(stale, cancellationToken);
+        }
+
         foreach (var client in config.Clients)
         {
             var descriptor = new OpenIddictApplicationDescriptor
@@ -54,6 +65,27 @@ public sealed class ClientSeeder(IServiceProvider services, OidcConfig config) :
             {
                 await manager.CreateAsync(descriptor, cancellationToken);
             }
+        }
+    }
+
+    /// <summary>The client Synapse introspects as in oidc.mode matrix_auth_service: the shared secret, introspection only.</summary>
+    private async Task SeedHomeserverAsync(IOpenIddictApplicationManager manager, CancellationToken ct)
+    {
+        var descriptor = new OpenIddictApplicationDescriptor
+        {
+            ClientId = HomeserverIntrospection.ClientId,
+            ClientSecret = config.MatrixAuthService.Secret,
+            ClientType = ClientTypes.Confidential,
+            DisplayName = "Synapse",
+            Permissions = { Permissions.Endpoints.Introspection },
+        };
+        if (await manager.FindByClientIdAsync(descriptor.ClientId, ct) is { } existing)
+        {
+            await manager.UpdateAsync(existing, descriptor, ct);
+        }
+        else
+        {
+            await manager.CreateAsync(descriptor, ct);
         }
     }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.Server;
+using OpenMeet.Oidc.AuthService;
 using OpenMeet.Oidc.Endpoints;
 using OpenMeet.Oidc.Keys;
 using OpenMeet.Oidc.Pages;
@@ -88,12 +89,20 @@ public static class OidcIssuer
                 o.SetAuthorizationCodeLifetime(TimeSpan.FromSeconds(config.CodeLifetimeSeconds));
                 o.AddEventHandler(IdTokenClaims.Descriptor);
                 o.AddEventHandler(AuthorizationErrors.Descriptor);
-                o.AddEventHandler<OpenIddictServerEvents.HandleConfigurationRequestContext>(b => b.UseInlineHandler(context =>
+                if (config.IsAuthService)
                 {
-                    context.Metadata["backchannel_logout_supported"] = true;
-                    context.Metadata["backchannel_logout_session_supported"] = true;
-                    return default;
-                }));
+                    AuthServiceMode.Configure(o, At, issuer);
+                }
+                else
+                {
+                    o.AddEventHandler<OpenIddictServerEvents.HandleConfigurationRequestContext>(b => b.UseInlineHandler(context =>
+                    {
+                        context.Metadata["backchannel_logout_supported"] = true;
+                        context.Metadata["backchannel_logout_session_supported"] = true;
+                        return default;
+                    }));
+                }
+
                 var aspNet = o.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableTokenEndpointPassthrough()

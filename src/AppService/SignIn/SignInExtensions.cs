@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using OpenMeet.AppService.Configuration;
 using OpenMeet.Oidc;
+using OpenMeet.Oidc.AuthService;
 
 namespace OpenMeet.AppService.SignIn;
 
@@ -14,6 +15,10 @@ public static class SignInExtensions
         {
             services.AddOidcIssuer(config.Oidc, Path.Combine(config.DataDirectory, "oidc-keys.json"));
             services.AddSingleton<IOidcPeople, OidcPeople>();
+            if (config.Oidc.IsAuthService && config.Homeserver.AdminToken.Length > 0)
+            {
+                services.AddSingleton(new HomeserverAdmin(config.Homeserver.AdminToken, config.Oidc.MatrixAuthService.AdminUser));
+            }
         }
 
         return services;

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Routing;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
+using OpenMeet.Oidc.AuthService;
 using OpenMeet.Oidc.Pages;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -24,7 +25,7 @@ public static class ProtocolEndpoints
         return app;
     }
 
-    private static async Task<IResult> Authorize(HttpContext http, IOidcPeople people, BackchannelLogout sessions)
+    private static async Task<IResult> Authorize(HttpContext http, IOidcPeople people, BackchannelLogout sessions, OidcConfig config)
     {
         // A request OpenIddict rejects never gets here: it sends the error to a client it trusts, or
         // (unknown client, unregistered redirect_uri) leaves a 400 for the error page.
@@ -61,10 +62,11 @@ public static class ProtocolEndpoints
         await people.EnsureAccountAsync(person, http.RequestAborted);
         var sid = session.Principal.FindFirst("sid")!.Value;
         sessions.Remember(sid, person.UserKey, person.Subject);
-        return Results.SignIn(Identity.For(person, sid, authTime, request.GetScopes()), null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        var principal = Identity.For(person, sid, authTime, request.GetScopes());
+        return Results.SignIn(config.IsAuthService ? AuthServiceMode.ForMatrix(principal) : principal, null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
-    private static async Task<IResult> Token(HttpContext http, IOidcPeople people)
+    private static async Task<IResult> Token(HttpContext http, IOidcPeople people, OidcConfig config)
     {
         var request = http.GetOpenIddictServerRequest();
         if (request is null || !(request.IsAuthorizationCodeGrantType() || request.IsRefreshTokenGrantType()))
@@ -82,7 +84,8 @@ public static class ProtocolEndpoints
 
         // Claims are made again from the person as they are now (a new name, a revocation).
         var authTime = long.Parse(principal.FindFirst(Claims.AuthenticationTime)!.Value, CultureInfo.InvariantCulture);
-        return Results.SignIn(Identity.For(person, principal.FindFirst("sid")!.Value, authTime, principal.GetScopes()), null,
+        var renewed = Identity.For(person, principal.FindFirst("sid")!.Value, authTime, principal.GetScopes());
+        return Results.SignIn(config.IsAuthService ? AuthServiceMode.ForMatrix(renewed) : renewed, null,
             OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 

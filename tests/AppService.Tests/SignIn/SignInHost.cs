@@ -38,7 +38,10 @@ internal sealed partial class SignInHost : IAsyncDisposable
     /// <param name="trustedProxies">The public listener's trusted_proxies (YAML list), if any.</param>
     /// <param name="configure">Services to replace, e.g. the failed sign-ins on a clock of the test's.</param>
     /// <param name="logLevel">logging.level (Debug; Verbose to see all OpenIddict would log).</param>
-    public static async Task<SignInHost> StartAsync(string? trustedProxies = null, Action<IServiceCollection>? configure = null, string logLevel = "Debug")
+    /// <param name="oidcExtra">More keys of the oidc section (YAML lines indented by two), e.g. its mode.</param>
+    /// <param name="homeserverExtra">More keys of the homeserver section (YAML lines indented by two).</param>
+    public static async Task<SignInHost> StartAsync(string? trustedProxies = null, Action<IServiceCollection>? configure = null, string logLevel = "Debug",
+        string? oidcExtra = null, string? homeserverExtra = null)
     {
         var service = new TestService($$"""
             openmeet:
@@ -55,7 +58,9 @@ internal sealed partial class SignInHost : IAsyncDisposable
                   redirect_uris: ["{{RedirectUri}}"]
             """);
         File.WriteAllText(service.ConfigPath, File.ReadAllText(service.ConfigPath).Replace(PortSlot, service.PublicPort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("level: Debug", $"level: {logLevel}", StringComparison.Ordinal));
+            .Replace("level: Debug", $"level: {logLevel}", StringComparison.Ordinal)
+            .Replace("  openmeet_login_url: https://openmeet.test/matrix-login\n", $"  openmeet_login_url: https://openmeet.test/matrix-login\n{oidcExtra}", StringComparison.Ordinal)
+            .Replace("  server_name: test.example.org\n", $"  server_name: test.example.org\n{homeserverExtra}", StringComparison.Ordinal));
         if (trustedProxies is not null)
         {
             File.WriteAllText(service.ConfigPath, File.ReadAllText(service.ConfigPath)
