@@ -35,6 +35,11 @@ public static class OidcIssuer
         services.AddSingleton<ISessionLogout>(sp => sp.GetRequiredService<BackchannelLogout>());
         services.AddSingleton<UsedAssertions>();
         services.AddHostedService<OidcPruning>();
+        if (config.IsAuthService)
+        {
+            services.AddSingleton<ClientRegistration.Limit>();
+        }
+
         services.AddHttpClient(BackchannelLogout.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
         var issuer = config.Issuer.TrimEnd('/');
         // An https issuer's cookies never travel over plain http, whatever scheme a proxy in front of it used.
@@ -92,6 +97,9 @@ public static class OidcIssuer
                 if (config.IsAuthService)
                 {
                     AuthServiceMode.Configure(o, At, issuer);
+                    // Also at the host's root: matrix-js-sdk's token refresher (37.5) resolves
+                    // ".well-known/openid-configuration" against an issuer without a trailing slash.
+                    o.SetConfigurationEndpointUris(At(".well-known/openid-configuration"), new Uri(new Uri(issuer), "/.well-known/openid-configuration"));
                 }
                 else
                 {

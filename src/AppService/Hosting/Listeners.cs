@@ -16,6 +16,7 @@ public static class Listeners
         ("/internal", "internal"),
         ("/api", "api"),
         ("/oidc", "oidc"),
+        ("/.well-known/openid-configuration", "oidc"),
         ("/health", "health"),
         ("/metrics", "metrics"),
         ("/openapi/internal.json", "internal"),

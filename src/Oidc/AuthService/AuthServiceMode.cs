@@ -32,6 +32,7 @@ public static class AuthServiceMode
         {
             // Synapse refuses metadata without an account management URI; Matrix clients link to it.
             context.Metadata["account_management_uri"] = $"{issuer}/account";
+            context.Metadata["registration_endpoint"] = $"{issuer}/oauth2/register";
             context.Metadata["account_management_actions_supported"] = new OpenIddictParameter(["org.matrix.profile", "org.matrix.sessions_list"]);
             context.Metadata["prompt_values_supported"] = new OpenIddictParameter([PromptValues.Login, PromptValues.None]);
             context.Metadata.Remove("backchannel_logout_supported");

@@ -25,7 +25,8 @@ public static class ProtocolEndpoints
         return app;
     }
 
-    private static async Task<IResult> Authorize(HttpContext http, IOidcPeople people, BackchannelLogout sessions, OidcConfig config)
+    private static async Task<IResult> Authorize(HttpContext http, IOidcPeople people, BackchannelLogout sessions, OidcConfig config,
+        IOpenIddictApplicationManager applications, IOpenIddictAuthorizationManager authorizations)
     {
         // A request OpenIddict rejects never gets here: it sends the error to a client it trusts, or
         // (unknown client, unregistered redirect_uri) leaves a 400 for the error page.
@@ -60,6 +61,21 @@ public static class ProtocolEndpoints
         }
 
         await people.EnsureAccountAsync(person, http.RequestAborted);
+        if (config.IsAuthService)
+        {
+            if (request[ConsentPage.DeniedParameter]?.ToString() == "denied")
+            {
+                return Refuse(Errors.AccessDenied, "The person did not allow this app.");
+            }
+
+            if (await ConsentPage.NeededAsync(request, person, applications, authorizations, http.RequestAborted) is not null)
+            {
+                return request.HasPromptValue(PromptValues.None)
+                    ? Refuse(Errors.ConsentRequired, "The person has not allowed this app yet.")
+                    : Results.Redirect($"/oidc/consent?returnUrl={Uri.EscapeDataString(http.Request.GetEncodedPathAndQuery())}");
+            }
+        }
+
         var sid = session.Principal.FindFirst("sid")!.Value;
         sessions.Remember(sid, person.UserKey, person.Subject);
         var principal = Identity.For(person, sid, authTime, request.GetScopes());

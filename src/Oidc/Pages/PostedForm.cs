@@ -9,7 +9,7 @@ public static class PostedForm
     /// <summary>
     /// Before OpenIddict's handlers (which run in the authentication middleware and let a form they
     /// cannot read become a 500): a form posted to /oidc that cannot be read is a 400 here, an OAuth
-    /// error for the token and userinfo endpoints, a page for the others.
+    /// error for the token, userinfo, introspection and revocation endpoints, a page for the others.
     /// </summary>
     public static IApplicationBuilder UseOidcForms(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
@@ -21,6 +21,7 @@ public static class PostedForm
         }
 
         var result = http.Request.Path.StartsWithSegments("/oidc/token", StringComparison.Ordinal) || http.Request.Path.StartsWithSegments("/oidc/userinfo", StringComparison.Ordinal)
+            || http.Request.Path.StartsWithSegments("/oidc/oauth2", StringComparison.Ordinal)
             ? Results.Json(new Dictionary<string, string> { ["error"] = "invalid_request", ["error_description"] = "The request body is not a form that can be read." }, statusCode: 400)
             : Unreadable();
         await result.ExecuteAsync(http);

@@ -1,0 +1,139 @@
+using System.Web;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using OpenIddict.Abstractions;
+using OpenMeet.Oidc.Endpoints;
+using OpenMeet.Oidc.Pages;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace OpenMeet.Oidc.AuthService;
+
+/// <summary>
+/// A client that registered itself (any site can) gets a person's Matrix account only after the person
+/// said yes on this page, once per client and scopes: open registration and a live sign-in cookie must
+/// not hand out accounts silently. Also the account page Synapse links to (account_management_uri).
+/// </summary>
+public static class ConsentPage
+{
+    /// <summary>Added to the authorization request when the person said no, so it ends with access_denied at the client.</summary>
+    public const string DeniedParameter = "openmeet_consent";
+
+    public static IEndpointRouteBuilder MapConsentAndAccount(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/oidc/consent", (Delegate)ShowAsync);
+        app.MapPost("/oidc/consent", (Delegate)AnswerAsync);
+        app.MapGet("/oidc/account", (Delegate)AccountAsync);
+        return app;
+    }
+
+    /// <summary>
+    /// Whether the request's client must be consented to first: null when not (a configured client, or
+    /// consent given before), the application's id otherwise.
+    /// </summary>
+    public static async Task<string?> NeededAsync(OpenIddictRequest request, OidcPerson person, IOpenIddictApplicationManager applications,
+        IOpenIddictAuthorizationManager authorizations, CancellationToken ct)
+    {
+        if (await applications.FindByClientIdAsync(request.ClientId ?? "", ct) is not { } application
+            || !(await applications.GetPropertiesAsync(application, ct)).ContainsKey(ClientRegistration.DynamicProperty))
+        {
+            return null;
+        }
+
+        var id = await applications.GetIdAsync(application, ct);
+        await foreach (var _ in authorizations.FindAsync(person.Subject, id, Statuses.Valid, AuthorizationTypes.Permanent, request.GetScopes(), ct))
+        {
+            return null;
+        }
+
+        return id;
+    }
+
+    private static async Task<(OidcPerson Person, string Back, object Application, string ClientId)?> ReadAsync(HttpContext http, string? returnUrl,
+        IOidcPeople people, IOpenIddictApplicationManager applications)
+    {
+        var session = await http.AuthenticateAsync(OidcIssuer.SessionScheme);
+        if (SignInPages.SafeReturn(returnUrl) is not { } back || session.Principal?.FindFirst(Identity.UserKeyClaim)?.Value is not { } key
+            || people.Find(key) is not { Revoked: false, Handle: not null } person)
+        {
+            return null;
+        }
+
+        var clientId = HttpUtility.ParseQueryString(new Uri("http://x" + back).Query)["client_id"] ?? "";
+        return await applications.FindByClientIdAsync(clientId, http.RequestAborted) is { } application ? (person, back, application, clientId) : null;
+    }
+
+    private static async Task<IResult> ShowAsync(string? returnUrl, HttpContext http, IOidcPeople people, IOpenIddictApplicationManager applications, IAntiforgery antiforgery)
+    {
+        if (await ReadAsync(http, returnUrl, people, applications) is not var (person, back, application, _))
+        {
+            return Html.Error("Nothing to allow", "Start signing in from your Matrix app.");
+        }
+
+        var properties = await applications.GetPropertiesAsync(application, http.RequestAborted);
+        var site = properties.TryGetValue(ClientRegistration.ClientUriProperty, out var uri) ? uri.GetString() : null;
+        var name = await applications.GetDisplayNameAsync(application, http.RequestAborted) ?? "An app";
+        var redirect = HttpUtility.ParseQueryString(new Uri("http://x" + back).Query)["redirect_uri"] ?? "";
+        var csrf = antiforgery.GetAndStoreTokens(http);
+        return Html.Page("Allow this app?", $"""
+            <p><strong>{Html.E(name)}</strong>{(site is null ? "" : $" ({Html.E(new Uri(site).Host)})")} asks to use your Matrix account
+            <strong>@{Html.E(person.Handle)}</strong>: to read and send messages in your rooms, as you.</p>
+            <p class="hint">It will send you back to {Html.E(Uri.TryCreate(redirect, UriKind.Absolute, out var r) ? r.GetLeftPart(UriPartial.Authority) : redirect)}.
+            Allow it only if you started signing in to this app yourself.</p>
+            <form method="post" action="/oidc/consent">
+            {Html.Hidden(csrf.FormFieldName, csrf.RequestToken)}
+            {Html.Hidden("returnUrl", back)}
+            <button type="submit" name="answer" value="allow">Allow</button>
+            <button type="submit" name="answer" value="deny" class="pick">Cancel</button>
+            </form>
+            """);
+    }
+
+    private static async Task<IResult> AnswerAsync(HttpContext http, IOidcPeople people, IOpenIddictApplicationManager applications,
+        IOpenIddictAuthorizationManager authorizations, IAntiforgery antiforgery)
+    {
+        if (await PostedForm.ReadAsync(http) is not { } form)
+        {
+            return PostedForm.Unreadable();
+        }
+
+        if (!await antiforgery.IsRequestValidAsync(http))
+        {
+            return Html.Error("Please try again", "This form expired or did not come from this site. Start signing in again from your app.");
+        }
+
+        if (await ReadAsync(http, form["returnUrl"], people, applications) is not var (person, back, application, _))
+        {
+            return Html.Error("Nothing to allow", "Start signing in from your Matrix app.");
+        }
+
+        if (form["answer"] != "allow")
+        {
+            return Results.Redirect($"{back}&{DeniedParameter}=denied");
+        }
+
+        var scopes = (HttpUtility.ParseQueryString(new Uri("http://x" + back).Query)["scope"] ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var principal = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(OidcIssuer.SessionScheme));
+        principal.SetClaim(Claims.Subject, person.Subject);
+        await authorizations.CreateAsync(principal, person.Subject, (await applications.GetIdAsync(application, http.RequestAborted))!,
+            AuthorizationTypes.Permanent, [.. scopes], http.RequestAborted);
+        return Results.Redirect(back);
+    }
+
+    private static async Task<IResult> AccountAsync(HttpContext http, IOidcPeople people)
+    {
+        var session = await http.AuthenticateAsync(OidcIssuer.SessionScheme);
+        if (session.Principal?.FindFirst(Identity.UserKeyClaim)?.Value is not { } key || people.Find(key) is not { } person)
+        {
+            return Html.Page("Your Matrix account", "<p>You are not signed in here. Your name, email and communities are managed in OpenMeet.</p>");
+        }
+
+        return Html.Page("Your Matrix account", $"""
+            <p>You are <strong>@{Html.E(person.Handle)}</strong> ({Html.E(person.Name)}) of {Html.E(person.TenantDomain ?? person.TenantId)}.</p>
+            <p class="hint">Your name, email and communities are managed in OpenMeet. Sign out of a Matrix app in the app; it ends that app's session.</p>
+            <p><a class="button" href="/oidc/logout">Sign out here</a></p>
+            """);
+    }
+}
