@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The dev stack on loopback: a real Synapse (Debian sid in a chroot, no Docker) and the appservice.
 #
-#   synapse/dev.sh up [--demo]   start everything (idempotent; first run installs Synapse, ~4 min);
-#                                --demo adds a demo community and a stand-in for OpenMeet's login page
+#   synapse/dev.sh up [--demo] [--auth-service]
+#                                start everything (idempotent; first run installs Synapse, ~4 min);
+#                                --demo adds a demo community and a stand-in for OpenMeet's login page;
+#                                --auth-service runs the issuer as Synapse's matrix_authentication_service
+#                                (next-generation auth) instead of legacy SSO; up without it goes back
 #   synapse/dev.sh env           print KEY=value lines: source <(synapse/dev.sh env)
 #   synapse/dev.sh status        what runs, where, and whether Synapse's ping of the appservice works
 #   synapse/dev.sh logs          follow both logs
@@ -40,6 +43,11 @@ JWT_AUDIENCE=openmeet-matrix
 OPENMEET_LOGIN_PORT=8011
 OPENMEET_LOGIN_URL=http://127.0.0.1:$OPENMEET_LOGIN_PORT/matrix-login
 
+# The issuer's oidc.mode the stack runs in: sso, or matrix_auth_service (up --auth-service). Kept in
+# .dev/mode, so env, status and a later up without the flag know it.
+MODE=sso
+[[ ! -f $DEV/mode ]] || MODE=$(<"$DEV/mode")
+
 # What /proc/PID/cmdline must contain for a pid file to count as ours.
 declare -A CMDLINE_MARK=([appservice]=OpenMeet.AppService.dll [synapse]=synapse.app.homeserver [openmeet-login]=openmeet-login.mjs)
 
@@ -63,7 +71,8 @@ save_secret() {
 
 ensure_secrets() {
   local key
-  for key in REGISTRATION_SHARED_SECRET MACAROON_SECRET_KEY FORM_SECRET ADMIN_PASSWORD OPENMEET_JWT_SECRET LOGIN_JWT_SECRET OIDC_CLIENT_SECRET OIDC_RP_SECRET; do
+  for key in REGISTRATION_SHARED_SECRET MACAROON_SECRET_KEY FORM_SECRET ADMIN_PASSWORD OPENMEET_JWT_SECRET LOGIN_JWT_SECRET OIDC_CLIENT_SECRET OIDC_RP_SECRET \
+    MAS_SECRET MAS_ADMIN_TOKEN; do
     [[ -n $(secret "$key") ]] || save_secret "$key" "$(random_hex)"
   done
 }
@@ -98,6 +107,11 @@ render() {
   for pair in "$@"; do
     text=${text//"@@${pair%%=*}@@"/"${pair#*=}"}
   done
+  # Only this mode's sections: "# mode X {" ... "# mode X }".
+  text=$(awk -v mode="$MODE" '
+    /^[[:space:]]*# mode [a-z_]+ [{]$/ { skip = ($3 != mode); next }
+    /^[[:space:]]*# mode [a-z_]+ [}]$/ { skip = 0; next }
+    !skip' <<<"$text")
   [[ ! $text =~ @@[A-Z_]+@@ ]] || die "$template: no value for ${BASH_REMATCH[0]}"
   (umask 077; printf '%s\n' "$text" >"$out")
 }
@@ -285,10 +299,11 @@ write_appservice_config() {
   fi
   render "$TEMPLATES/appservice.config.yaml.template" "$AS_CONFIG" \
     SERVER_NAME="$SERVER_NAME" HOMESERVER_URL="$HOMESERVER_URL" APPSERVICE_URL="$APPSERVICE_URL" PUBLIC_URL="$PUBLIC_URL" \
-    DATABASE_PATH="$AS_DIR/data/openmeet.db" ADMIN_MXID="$ADMIN_MXID" ADMIN_TOKEN="$(secret ADMIN_ACCESS_TOKEN)" \
+    DATABASE_PATH="$AS_DIR/data/openmeet.db" ADMIN_MXID="$ADMIN_MXID" ADMIN_TOKEN="$(admin_token)" \
     LOGIN_JWT_SECRET="$(secret LOGIN_JWT_SECRET)" OPENMEET_JWT_SECRET="$(secret OPENMEET_JWT_SECRET)" \
     OPENMEET_JWT_ISSUER="$JWT_ISSUER" OPENMEET_JWT_AUDIENCE="$JWT_AUDIENCE" OIDC_CLIENT_SECRET="$(secret OIDC_CLIENT_SECRET)" \
-    OIDC_RP_SECRET="$(secret OIDC_RP_SECRET)" OPENMEET_LOGIN_URL="$OPENMEET_LOGIN_URL"
+    OIDC_RP_SECRET="$(secret OIDC_RP_SECRET)" OPENMEET_LOGIN_URL="$OPENMEET_LOGIN_URL" \
+    OIDC_MODE="$MODE" MAS_SECRET="$(secret MAS_SECRET)" ADMIN_USER="$ADMIN_USER"
   for key in as_token:appservice:$as_token hs_token:appservice:$hs_token token:internal:$internal_token; do
     IFS=: read -r name section value <<<"$key"
     [[ -z $value ]] || yaml_set "$section" "$name" "$value" "$AS_CONFIG"
@@ -308,7 +323,8 @@ write_synapse_config() {
   render "$TEMPLATES/homeserver.yaml.template" "$SYN_DIR/homeserver.yaml" \
     SERVER_NAME="$SERVER_NAME" REGISTRATION_SHARED_SECRET="$(secret REGISTRATION_SHARED_SECRET)" \
     MACAROON_SECRET_KEY="$(secret MACAROON_SECRET_KEY)" FORM_SECRET="$(secret FORM_SECRET)" \
-    LOGIN_JWT_SECRET="$(secret LOGIN_JWT_SECRET)" OIDC_CLIENT_SECRET="$(secret OIDC_CLIENT_SECRET)" PUBLIC_URL="$PUBLIC_URL"
+    LOGIN_JWT_SECRET="$(secret LOGIN_JWT_SECRET)" OIDC_CLIENT_SECRET="$(secret OIDC_CLIENT_SECRET)" PUBLIC_URL="$PUBLIC_URL" \
+    MAS_SECRET="$(secret MAS_SECRET)"
   # Logs go to stdout, which dev.sh sends to .dev/logs/synapse.log.
   cat >"$SYN_DIR/log.yaml" <<'EOF'
 version: 1
@@ -342,11 +358,22 @@ whoami_ok() {
     "$HOMESERVER_URL/_matrix/client/v3/account/whoami" 2>/dev/null
 }
 
-# The server admin `operator`, created with the registration shared secret; its token is kept.
+# The server admin's token: Synapse's own, or in auth-service mode one the issuer introspects as
+# the admin (oidc.matrix_auth_service.admin_user: there is no admin login then).
+admin_token() {
+  if [[ $MODE == matrix_auth_service ]]; then secret MAS_ADMIN_TOKEN; else secret ADMIN_ACCESS_TOKEN; fi
+}
+
+# The server admin `operator`, created with the registration shared secret; its token is kept. In
+# auth-service mode the account is provisioned through /_synapse/mas/ and the token is ours.
 ensure_admin() {
   local token password reply
-  token=$(secret ADMIN_ACCESS_TOKEN)
-  if ! whoami_ok "$token"; then
+  token=$(admin_token)
+  if [[ $MODE == matrix_auth_service ]]; then
+    reply=$(curl -sS --max-time 10 -w '\n%{http_code}' -H "Authorization: Bearer $(secret MAS_SECRET)" -H 'Content-Type: application/json' \
+      -d "{\"localpart\": \"$ADMIN_USER\"}" "$HOMESERVER_URL/_synapse/mas/provision_user" 2>&1 || true)
+    [[ $reply == *$'\n200' || $reply == *$'\n201' ]] || die "could not provision $ADMIN_MXID through /_synapse/mas/: $(describe_reply "$reply")"
+  elif ! whoami_ok "$token"; then
     say "creating or signing in the server admin $ADMIN_MXID"
     password=$(secret ADMIN_PASSWORD)
     (umask 077; printf '%s' "$password" >"$SYN_DIR/.admin-password")
@@ -412,7 +439,7 @@ join_management_room() {
       sleep 0.5
     fi
   done
-  curl -fsS -o /dev/null --max-time 10 -X POST -H "Authorization: Bearer $(secret ADMIN_ACCESS_TOKEN)" \
+  curl -fsS -o /dev/null --max-time 10 -X POST -H "Authorization: Bearer $(admin_token)" \
     -H 'Content-Type: application/json' -d '{}' "$HOMESERVER_URL/_matrix/client/v3/join/$room" ||
     die "$ADMIN_MXID could not join the management room $room"
   echo "$room" >"$DEV/management_room"
@@ -483,6 +510,7 @@ The OpenMeet dev stack runs on loopback:
   appservice   $APPSERVICE_URL   push API, internal API, /metrics   pid $(pid_of appservice)
                $PUBLIC_URL   public API, OIDC issuer $PUBLIC_URL/oidc
   OpenMeet     $login
+  sign-in      $([[ $MODE == matrix_auth_service ]] && echo "the issuer is Synapse's matrix_authentication_service (up --auth-service)" || echo "legacy SSO: the issuer is one of Synapse's oidc_providers")
   admin        $ADMIN_MXID (password and token in .dev/secrets.env)
   logs         $LOGS/synapse.log
                $LOGS/appservice.log   (synapse/dev.sh logs)
@@ -494,10 +522,11 @@ EOF
 }
 
 cmd_up() {
-  local demo=false arg
+  local demo=false mode=sso arg
   for arg in "$@"; do
     case $arg in
       --demo) demo=true ;;
+      --auth-service) mode=matrix_auth_service ;;
       *) die "up: unknown option $arg" ;;
     esac
   done
@@ -509,6 +538,16 @@ cmd_up() {
   local service_up=false synapse_up=false
   pid_of appservice >/dev/null && http_ok "$APPSERVICE_URL/health" && service_up=true
   pid_of synapse >/dev/null && http_ok "$HOMESERVER_URL/health" && synapse_up=true
+  if [[ $mode != "$MODE" ]]; then
+    # Both configs change, and Synapse reads the issuer's metadata once: both start again.
+    say "switching the stack from $MODE to $mode"
+    stop_daemon appservice
+    stop_daemon synapse
+    service_up=false
+    synapse_up=false
+    MODE=$mode
+  fi
+  echo "$MODE" >"$DEV/mode"
   # Always build (seconds when nothing changed): a running service from older sources is
   # replaced, so tests run the code in the checkout.
   local built
@@ -575,7 +614,9 @@ cmd_env() {
   env_line AS_TOKEN "$(yaml_get appservice as_token "$AS_CONFIG")"
   env_line HS_TOKEN "$(yaml_get appservice hs_token "$AS_CONFIG")"
   env_line ADMIN_MXID "$ADMIN_MXID"
-  env_line ADMIN_ACCESS_TOKEN "$(secret ADMIN_ACCESS_TOKEN)"
+  env_line ADMIN_ACCESS_TOKEN "$(admin_token)"
+  env_line OIDC_MODE "$MODE"
+  env_line MAS_SECRET "$(secret MAS_SECRET)"
   env_line MANAGEMENT_ROOM_ID "$(cat "$DEV/management_room" 2>/dev/null || true)"
   env_line APPSERVICE_PID "$(pid_of appservice || true)"
   env_line SYNAPSE_PID "$(pid_of synapse || true)"

@@ -15,12 +15,18 @@ public sealed class ClientSeeder(IServiceProvider services, OidcConfig config) :
         var manager = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
         if (config.IsAuthService)
         {
-            await SeedHomeserverAsync(manager, cancellationToken);
+            await SeedAuthServiceAsync(manager, cancellationToken);
         }
-        else if (await manager.FindByClientIdAsync(HomeserverIntrospection.ClientId, cancellationToken) is { } stale)
+        else
         {
-            // Back in SSO mode: nobody introspects any more.
-            await manager.DeleteAsync(stale, cancellationToken);
+            // Back in SSO mode: nobody introspects, and the web client's sessions come from Synapse.
+            foreach (var clientId in new[] { HomeserverIntrospection.ClientId, CredentialGrant.WebClientId })
+            {
+                if (await manager.FindByClientIdAsync(clientId, cancellationToken) is { } stale)
+                {
+                    await manager.DeleteAsync(stale, cancellationToken);
+                }
+            }
         }
 
         foreach (var client in config.Clients)
@@ -69,17 +75,33 @@ public sealed class ClientSeeder(IServiceProvider services, OidcConfig config) :
     }
 
     /// <summary>The client Synapse introspects as in oidc.mode matrix_auth_service: the shared secret, introspection only.</summary>
-    private async Task SeedHomeserverAsync(IOpenIddictApplicationManager manager, CancellationToken ct)
+    private async Task SeedAuthServiceAsync(IOpenIddictApplicationManager manager, CancellationToken ct)
     {
-        var descriptor = new OpenIddictApplicationDescriptor
+        await SaveAsync(manager, new OpenIddictApplicationDescriptor
         {
             ClientId = HomeserverIntrospection.ClientId,
             ClientSecret = config.MatrixAuthService.Secret,
             ClientType = ClientTypes.Confidential,
             DisplayName = "Synapse",
             Permissions = { Permissions.Endpoints.Introspection },
-        };
-        if (await manager.FindByClientIdAsync(descriptor.ClientId, ct) is { } existing)
+        }, ct);
+        // OpenMeet's web client: its sessions come from the credential API, it refreshes and revokes them itself.
+        await SaveAsync(manager, new OpenIddictApplicationDescriptor
+        {
+            ClientId = CredentialGrant.WebClientId,
+            ClientType = ClientTypes.Public,
+            DisplayName = "OpenMeet",
+            Permissions =
+            {
+                Permissions.Endpoints.Token, Permissions.Endpoints.Revocation,
+                Permissions.GrantTypes.RefreshToken, Permissions.Prefixes.GrantType + CredentialGrant.Type,
+            },
+        }, ct);
+    }
+
+    private static async Task SaveAsync(IOpenIddictApplicationManager manager, OpenIddictApplicationDescriptor descriptor, CancellationToken ct)
+    {
+        if (await manager.FindByClientIdAsync(descriptor.ClientId!, ct) is { } existing)
         {
             await manager.UpdateAsync(existing, descriptor, ct);
         }

@@ -39,6 +39,13 @@ public interface IOidcPeople
     /// </summary>
     Task EnsureAccountAsync(OidcPerson person, CancellationToken ct);
 
+    /// <summary>
+    /// oidc.mode matrix_auth_service: makes sure the person's Matrix account and the device exist in
+    /// Synapse before a token for it is handed out (Synapse refuses a token whose device it does not know).
+    /// Null when they do; otherwise why not (Synapse away or refusing), to tell the client to try again.
+    /// </summary>
+    Task<string?> EnsureDeviceAsync(OidcPerson person, string deviceId, string displayName, CancellationToken ct);
+
     /// <summary>Claims the handle for the person; null, or why not.</summary>
     Task<string?> ClaimHandleAsync(OidcPerson person, string handle, CancellationToken ct);
 }

@@ -38,6 +38,7 @@ public static class OidcIssuer
         if (config.IsAuthService)
         {
             services.AddSingleton<ClientRegistration.Limit>();
+            services.AddSingleton<CredentialGrant>();
         }
 
         services.AddHttpClient(BackchannelLogout.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));

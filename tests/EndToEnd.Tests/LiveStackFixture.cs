@@ -13,9 +13,18 @@ public sealed class LiveStackFixture : IAsyncLifetime
 
     public string this[string key] => Env.TryGetValue(key, out var v) ? v : throw new KeyNotFoundException($"synapse/dev.sh env has no {key}");
 
+    /// <summary>
+    /// The lane: OPENMEET_E2E_AUTH_SERVICE=1 runs the suite against the stack with the issuer as
+    /// Synapse's authentication service (<c>up --auth-service</c>); otherwise legacy SSO.
+    /// </summary>
+    public static bool AuthServiceLane => Environment.GetEnvironmentVariable("OPENMEET_E2E_AUTH_SERVICE") == "1";
+
+    /// <summary><c>synapse/dev.sh up</c> in this lane's mode (a plain up would switch the stack back to SSO).</summary>
+    public static string Up => AuthServiceLane ? "up --auth-service" : "up";
+
     public async Task InitializeAsync()
     {
-        await Script("up", TimeSpan.FromMinutes(20));
+        await Script(Up, TimeSpan.FromMinutes(20));
         await ReadEnvAsync();
     }
 
@@ -38,7 +47,7 @@ public sealed class LiveStackFixture : IAsyncLifetime
 
     public static async Task<string> Script(string command, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo("bash", [Path.Combine(Repository.Root, "synapse", "dev.sh"), command])
+        var start = new ProcessStartInfo("bash", [Path.Combine(Repository.Root, "synapse", "dev.sh"), .. command.Split(' ')])
         {
             WorkingDirectory = Repository.Root,
             RedirectStandardOutput = true,

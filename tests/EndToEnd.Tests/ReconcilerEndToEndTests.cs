@@ -348,7 +348,7 @@ public sealed class ReconcilerEndToEndTests(LiveStackFixture stack)
             await service.WaitForExitAsync();
         }
 
-        await LiveStackFixture.Script("up", TimeSpan.FromMinutes(5));
+        await LiveStackFixture.Script(LiveStackFixture.Up, TimeSpan.FromMinutes(5));
         await stack.ReadEnvAsync();
 
         var eventRoom = await om.ConvergedAsync(t.Id, "events", t.Event);

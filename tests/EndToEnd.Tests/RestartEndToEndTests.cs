@@ -30,7 +30,7 @@ public sealed class RestartEndToEndTests(LiveStackFixture stack)
                 new { msgtype = "m.text", body = $"while you were out {i}" })).GetProperty("event_id").GetString()!);
         }
 
-        await LiveStackFixture.Script("up", TimeSpan.FromMinutes(5));
+        await LiveStackFixture.Script(LiveStackFixture.Up, TimeSpan.FromMinutes(5));
         await stack.ReadEnvAsync();
 
         // Synapse retries with backoff (2 s, 4 s, 8 s, ...), so this can take a while.

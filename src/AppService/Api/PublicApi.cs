@@ -23,6 +23,7 @@ public static class PublicApi
     {
         services.AddOpenMeetAuth(config);
         services.AddSingleton<Credentials>();
+        services.AddHttpClient(Credentials.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(15));
         services.AddSingleton<CredentialMetrics>();
         services.AddRateLimiter(o =>
         {
@@ -152,15 +153,12 @@ public static class PublicApi
                 user = store.Users.FindById(user.Id)!;
             }
 
-            var login = await credentials.LoginAsync(handle, deviceId, bounded.Token);
+            var login = await credentials.LoginAsync(user.Id, handle, deviceId, bounded.Token);
             audit.Record(caller.Actor, "credentials", user.UserId!, "ok", $"device {deviceId}");
             return TypedResults.Json(new CredentialsReply(
-                login["user_id"]!.GetValue<string>(),
-                login["access_token"]!.GetValue<string>(),
-                login["device_id"]!.GetValue<string>(),
+                login.UserId, login.AccessToken, login.DeviceId,
                 config.Homeserver.PublicUrl.Length > 0 ? config.Homeserver.PublicUrl : config.Homeserver.Url,
-                login["refresh_token"]?.GetValue<string>(),
-                login["expires_in_ms"]?.GetValue<long>()), AppJsonContext.Default.CredentialsReply);
+                login.RefreshToken, login.ExpiresInMs, credentials.Refresh?.TokenEndpoint, credentials.Refresh?.ClientId), AppJsonContext.Default.CredentialsReply);
         }
         catch (MatrixException e)
         {

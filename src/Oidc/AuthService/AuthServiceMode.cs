@@ -25,6 +25,7 @@ public static class AuthServiceMode
         // OpenIddict's scope checks step aside for MatrixScopes' policy.
         o.DisableScopeValidation().IgnoreScopePermissions();
         o.SetAccessTokenLifetime(AccessTokenLifetime);
+        o.AllowCustomFlow(CredentialGrant.Type);
         o.AddEventHandler(HomeserverIntrospection.Credentials.Descriptor);
         o.AddEventHandler(HomeserverIntrospection.MatrixFields.Descriptor);
         o.AddEventHandler(ScopePolicy.Descriptor);

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using OpenMeet.Oidc.AuthService;
@@ -82,9 +83,14 @@ public static class ProtocolEndpoints
         return Results.SignIn(config.IsAuthService ? AuthServiceMode.ForMatrix(principal) : principal, null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
-    private static async Task<IResult> Token(HttpContext http, IOidcPeople people, OidcConfig config)
+    private static async Task<IResult> Token(HttpContext http, IOidcPeople people, OidcConfig config, IOpenIddictApplicationManager applications)
     {
         var request = http.GetOpenIddictServerRequest();
+        if (config.IsAuthService && request?.GrantType == CredentialGrant.Type)
+        {
+            return await CredentialAsync(http, request, people, config);
+        }
+
         if (request is null || !(request.IsAuthorizationCodeGrantType() || request.IsRefreshTokenGrantType()))
         {
             return Refuse(Errors.UnsupportedGrantType, "Only the authorization code and refresh token grants are supported.");
@@ -98,11 +104,46 @@ public static class ProtocolEndpoints
             return Refuse(Errors.InvalidGrant, "This person's Matrix access has been revoked.");
         }
 
+        if (config.IsAuthService && request.IsAuthorizationCodeGrantType() && MatrixScopes.DeviceOf(principal.GetScopes()) is { } device)
+        {
+            var client = await applications.FindByClientIdAsync(request.ClientId ?? "", http.RequestAborted);
+            var name = client is null ? null : await applications.GetDisplayNameAsync(client, http.RequestAborted);
+            if (await people.EnsureDeviceAsync(person, device, name ?? "Matrix app", http.RequestAborted) is { } problem)
+            {
+                return Refuse(Errors.TemporarilyUnavailable, $"The homeserver did not take the device just now ({problem}); redeem the code again.");
+            }
+        }
+
         // Claims are made again from the person as they are now (a new name, a revocation).
         var authTime = long.Parse(principal.FindFirst(Claims.AuthenticationTime)!.Value, CultureInfo.InvariantCulture);
         var renewed = Identity.For(person, principal.FindFirst("sid")!.Value, authTime, principal.GetScopes());
         return Results.SignIn(config.IsAuthService ? AuthServiceMode.ForMatrix(renewed) : renewed, null,
             OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    /// <summary>The credential API's grant (<see cref="CredentialGrant"/>): a session for the web client on its device.</summary>
+    private static async Task<IResult> CredentialAsync(HttpContext http, OpenIddictRequest request, IOidcPeople people, OidcConfig config)
+    {
+        var issuer = config.Issuer.TrimEnd('/');
+        var grant = http.RequestServices.GetRequiredService<CredentialGrant>();
+        if (await grant.ReadAsync(issuer, request.Assertion) is not { } read
+            || !http.RequestServices.GetRequiredService<UsedAssertions>().TryUse("credential:" + read.Jti, read.Expires))
+        {
+            return Refuse(Errors.InvalidGrant, "The assertion is not one of the credential API's, or was used before.");
+        }
+
+        if (people.Find(read.UserKey) is not { Revoked: false, Handle: not null } person)
+        {
+            return Refuse(Errors.InvalidGrant, "This person's Matrix access has been revoked.");
+        }
+
+        if (await people.EnsureDeviceAsync(person, read.DeviceId, "OpenMeet", http.RequestAborted) is { } problem)
+        {
+            return Refuse(Errors.TemporarilyUnavailable, $"The homeserver did not take the device just now ({problem}).");
+        }
+
+        var principal = Identity.For(person, CredentialGrant.Session(read.DeviceId), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), CredentialGrant.Scopes(read.DeviceId));
+        return Results.SignIn(AuthServiceMode.ForMatrix(principal), null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
     private static async Task<IResult> UserInfo(HttpContext http)

