@@ -14,6 +14,7 @@ namespace OpenMeet.AppService;
 // put content nested over a hundred deep into a room, and the default of 64 would make that room unreadable.
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, MaxDepth = Transactions.TransactionParser.MaxDepth)]
 [JsonSerializable(typeof(MatrixError))]
+[JsonSerializable(typeof(MasUser))]
 [JsonSerializable(typeof(ApiError))]
 [JsonSerializable(typeof(JsonNode))]
 [JsonSerializable(typeof(StatusReport))]

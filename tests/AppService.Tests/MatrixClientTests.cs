@@ -45,6 +45,39 @@ public sealed class MatrixClientTests
     }
 
     [Fact]
+    public async Task A204IsEmptyEvenWhenItsHeadersAnnounceABody()
+    {
+        // Synapse's delete_device: Twisted keeps the Content-Length of the "{}" it then drops.
+        var (client, _) = Client(_ =>
+        {
+            var answer = new HttpResponseMessage(HttpStatusCode.NoContent) { Content = new ByteArrayContent([]) };
+            answer.Content.Headers.ContentLength = 2;
+            answer.Content.Headers.ContentType = new("application/json");
+            return answer;
+        });
+
+        var reply = await client.SendAsync(HttpMethod.Post, "_synapse/mas/delete_device", new System.Text.Json.Nodes.JsonObject(), CancellationToken.None);
+
+        reply.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task APostSaidToBeIdempotentIsRetriedAfterA500AndOthersAreNot()
+    {
+        Func<HttpRequestMessage, HttpResponseMessage>[] script =
+            [_ => Answer(HttpStatusCode.InternalServerError, """{"errcode":"M_UNKNOWN","error":"oops"}"""), _ => Answer(HttpStatusCode.OK, "{}")];
+        var (idempotent, retried) = Client(script);
+        var (plain, once) = Client(script);
+
+        await idempotent.SendAsync(HttpMethod.Post, "_synapse/mas/provision_user", new System.Text.Json.Nodes.JsonObject(), CancellationToken.None, idempotent: true);
+        var act = () => plain.SendAsync(HttpMethod.Post, "_matrix/client/v3/createRoom", new System.Text.Json.Nodes.JsonObject(), CancellationToken.None);
+
+        retried.Requests.Should().HaveCount(2);
+        (await act.Should().ThrowAsync<MatrixException>()).Which.Status.Should().Be(HttpStatusCode.InternalServerError);
+        once.Requests.Should().HaveCount(1);
+    }
+
+    [Fact]
     public async Task MatrixErrorBecomesOneExceptionType()
     {
         var (client, _) = Client(_ => Answer(HttpStatusCode.Forbidden, """{"errcode":"M_FORBIDDEN","error":"You are not invited"}"""));

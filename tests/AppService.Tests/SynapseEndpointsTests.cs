@@ -12,6 +12,7 @@ public sealed class SynapseEndpointsTests
     [InlineData("_matrix/client/v3/rooms/%21a%3Ahs/send/m.room.message/t1?user_id=%40x", "/_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}")]
     [InlineData("_matrix/client/v3/directory/room/%23openmeet_t1.event.x%3Ahs", "/_matrix/client/v3/directory/room/{roomAlias}")]
     [InlineData("_synapse/admin/v2/users/%40ann%3Ahs/devices", "/_synapse/admin/v2/users/{userId}/devices")]
+    [InlineData("_synapse/mas/query_user?localpart=ann", "/_synapse/mas/query_user")]
     [InlineData("_matrix/client/v3/rooms/%21a%3Ahs/messages", "other")]
     [InlineData("somewhere/else", "other")]
     public void APathBecomesItsTemplateAndNeverCarriesAnId(string path, string template) =>

@@ -17,12 +17,14 @@ public sealed class HandleClaims
     private readonly ILiteCollection<HandleDoc> handles;
     private readonly HandleRules rules;
     private readonly SynapseAdmin admin;
+    private readonly SynapseMas mas;
+    private readonly bool authService;
     private readonly Store store;
     private readonly AuditLog audit;
     private readonly HandleMetrics metrics;
     private readonly string serverName;
 
-    public HandleClaims(LiteDatabase db, HandleRules rules, SynapseAdmin admin, Store store, AuditLog audit, HandleMetrics metrics, AppConfig config)
+    public HandleClaims(LiteDatabase db, HandleRules rules, SynapseAdmin admin, SynapseMas mas, Store store, AuditLog audit, HandleMetrics metrics, AppConfig config)
     {
         this.metrics = metrics;
         this.db = db;
@@ -31,6 +33,8 @@ public sealed class HandleClaims
         handles.EnsureIndex(h => h.ActiveKey, unique: true);
         this.rules = rules;
         this.admin = admin;
+        this.mas = mas;
+        authService = config.Oidc.IsAuthService;
         this.store = store;
         this.audit = audit;
         serverName = config.Homeserver.ServerName;
@@ -163,6 +167,12 @@ public sealed class HandleClaims
 
     private async Task<bool> ExistsInSynapseAsync(string handle, CancellationToken ct)
     {
+        if (authService)
+        {
+            // Case-insensitive, as handles are; also false for a localpart Synapse would refuse.
+            return !await mas.IsLocalpartAvailableAsync(handle, ct);
+        }
+
         if (!admin.Configured)
         {
             return false;

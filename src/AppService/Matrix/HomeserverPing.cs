@@ -4,11 +4,14 @@ namespace OpenMeet.AppService.Matrix;
 
 /// <summary>
 /// Asks Synapse to ping us (MSC2659), which proves both directions and both tokens. At start it first
-/// registers the bot; Synapse may not be up yet, so it retries with backoff and says why. Then again
+/// registers the bot (and, when our issuer is Synapse's auth service, makes sure the account that
+/// <c>homeserver.admin_token</c> stands for exists: Synapse refuses a token of an unknown user); Synapse
+/// may not be up yet, so it retries with backoff and says why. Then again
 /// every <see cref="Every"/>, so that readiness knows the way in still works while no transaction comes.
 /// </summary>
 public sealed partial class HomeserverPing(
     MatrixClient matrix,
+    SynapseMas mas,
     AppConfig config,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
@@ -75,6 +78,11 @@ public sealed partial class HomeserverPing(
             try
             {
                 await matrix.EnsureBotRegisteredAsync(stoppingToken);
+                if (config.Oidc.IsAuthService && config.Homeserver.AdminToken.Length > 0)
+                {
+                    await mas.ProvisionUserAsync(config.Oidc.MatrixAuthService.AdminUser, null, null, null, stoppingToken);
+                }
+
                 var duration = await matrix.PingAsync($"startup-{attempt}", stoppingToken);
                 // Before the ping counts as done, so whatever waits for it finds the bot named.
                 await SetDisplayNameAsync(stoppingToken);

@@ -11,7 +11,8 @@ namespace OpenMeet.AppService.Matrix;
 /// <summary>
 /// The Matrix client-server calls the service makes, as the bot (the as_token). Errors become
 /// <see cref="MatrixException"/>; a 429 is waited out; network failures and 5xx are retried only for
-/// idempotent requests (GET, PUT, DELETE: Matrix PUTs are keyed by a transaction id), unless Synapse
+/// idempotent requests (GET, PUT, DELETE: Matrix PUTs are keyed by a transaction id; a POST whose caller
+/// says it sets state, as <see cref="SynapseMas"/>'s do), unless Synapse
 /// has been away for an outage's length (then a failure is final at once, and the reconcile workers
 /// wait for Synapse). Every request tells <see cref="SynapseReachability"/> whether Synapse answered.
 /// </summary>
@@ -158,9 +159,11 @@ public sealed partial class MatrixClient(HttpClient http, AppConfig config, Clie
         }
     }
 
-    public async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken ct, AuthenticationHeaderValue? authorization = null)
+    /// <param name="idempotent">Whether a failed attempt may be sent again; by default GET, PUT and DELETE
+    /// are, POST is not. A POST that sets state (Synapse's <c>/_synapse/mas/</c> calls) says so here.</param>
+    public async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken ct, AuthenticationHeaderValue? authorization = null, bool? idempotent = null)
     {
-        var idempotent = method == HttpMethod.Get || method == HttpMethod.Put || method == HttpMethod.Delete;
+        var retriable = idempotent ?? (method == HttpMethod.Get || method == HttpMethod.Put || method == HttpMethod.Delete);
         var request = $"{method} /{path.Split('?')[0]}";
         for (var attempt = 1; ; attempt++)
         {
@@ -180,7 +183,7 @@ public sealed partial class MatrixClient(HttpClient http, AppConfig config, Clie
             {
                 response = await SendOnceAsync(message, ct);
             }
-            catch (HttpRequestException e) when (idempotent && attempt < MaxAttempts && !synapse.Away)
+            catch (HttpRequestException e) when (retriable && attempt < MaxAttempts && !synapse.Away)
             {
                 LogRetry(request, attempt, e.Message);
                 await Task.Delay(Backoff(attempt), ct);
@@ -191,7 +194,8 @@ public sealed partial class MatrixClient(HttpClient http, AppConfig config, Clie
             {
                 if (response.IsSuccessStatusCode)
                 {
-                    return response.Content.Headers.ContentLength == 0
+                    // Synapse's 204 (delete_device) is declared with a JSON body that is never sent.
+                    return response.StatusCode == HttpStatusCode.NoContent || response.Content.Headers.ContentLength == 0
                         ? null
                         : await response.Content.ReadFromJsonAsync(AppJsonContext.Default.JsonNode, ct);
                 }
@@ -205,7 +209,7 @@ public sealed partial class MatrixClient(HttpClient http, AppConfig config, Clie
                     continue;
                 }
 
-                if ((int)response.StatusCode >= 500 && idempotent && attempt < MaxAttempts)
+                if ((int)response.StatusCode >= 500 && retriable && attempt < MaxAttempts)
                 {
                     LogRetry(request, attempt, $"{(int)response.StatusCode} {error.ErrCode}");
                     await Task.Delay(Backoff(attempt), ct);

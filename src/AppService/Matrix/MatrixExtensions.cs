@@ -22,6 +22,7 @@ public static class MatrixExtensions
             return ActivatorUtilities.CreateInstance<MatrixClient>(sp, http);
         });
         services.AddSingleton<SynapseAdmin>();
+        services.AddSingleton<SynapseMas>();
         services.AddSingleton<HomeserverPing>();
         services.AddHostedService(sp => sp.GetRequiredService<HomeserverPing>());
         services.AddHostedService<SynapseWatch>();

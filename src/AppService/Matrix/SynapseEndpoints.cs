@@ -36,6 +36,16 @@ public static partial class SynapseEndpoints
             "/_synapse/admin/v2/users/{userId}/delete_devices",
             "/_synapse/admin/v1/join/{roomIdOrAlias}",
             "/_synapse/admin/v1/rooms/{roomId}",
+            "/_synapse/mas/query_user",
+            "/_synapse/mas/provision_user",
+            "/_synapse/mas/is_localpart_available",
+            "/_synapse/mas/delete_user",
+            "/_synapse/mas/reactivate_user",
+            "/_synapse/mas/upsert_device",
+            "/_synapse/mas/delete_device",
+            "/_synapse/mas/update_device_display_name",
+            "/_synapse/mas/sync_devices",
+            "/_synapse/mas/allow_cross_signing_reset",
         }.Select(t => (Pattern(t), t)),
     ];
 

@@ -16,6 +16,7 @@ public static class ReconciliationExtensions
         services.AddSingleton<ObservedRooms>();
         services.AddSingleton<IEventConsumer>(sp => sp.GetRequiredService<ObservedRooms>());
         services.AddSingleton<RoomReconciler>();
+        services.AddSingleton<AccountDevices>();
         services.AddSingleton<AccountReconciler>();
         services.AddSingleton<StartupSweep>();
         services.AddSingleton<Reconciler>();

@@ -18,6 +18,7 @@ public sealed class OidcPeople(
     HandleClaims claims,
     ReconcileBacklog backlog,
     Reconciler reconciler,
+    AccountDevices devices,
     UsedAssertions used,
     OidcConfig oidc,
     IOptionsMonitor<JwtBearerOptions> bearer) : IOidcPeople
@@ -150,6 +151,12 @@ public sealed class OidcPeople(
     }
 
     public Task EnsureAccountAsync(OidcPerson person, CancellationToken ct) => reconciler.EnsureAccountAsync(person.UserKey, ct);
+
+    /// <inheritdoc cref="AccountDevices.EnsureDeviceAsync"/>
+    public Task EnsureDeviceAsync(string userKey, string deviceId, string displayName, CancellationToken ct) => devices.EnsureDeviceAsync(userKey, deviceId, displayName, ct);
+
+    /// <inheritdoc cref="AccountDevices.DeleteDeviceAsync"/>
+    public Task DeleteDeviceAsync(string userKey, string deviceId, CancellationToken ct) => devices.DeleteDeviceAsync(userKey, deviceId, ct);
 
     public async Task<string?> ClaimHandleAsync(OidcPerson person, string handle, CancellationToken ct)
     {

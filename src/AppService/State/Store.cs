@@ -10,7 +10,7 @@ public sealed class Store
 
     public Store(LiteDatabase db)
     {
-        LiteDbMapping.Prepare(db, typeof(TenantDoc), typeof(UserDoc), typeof(RoomDoc), typeof(MemberDoc), typeof(OverrideDoc), typeof(CrossTenantDoc));
+        LiteDbMapping.Prepare(db, typeof(TenantDoc), typeof(UserDoc), typeof(DeviceChange), typeof(RoomDoc), typeof(MemberDoc), typeof(OverrideDoc), typeof(CrossTenantDoc));
         Tenants = db.GetCollection<TenantDoc>("tenants");
         Users = db.GetCollection<UserDoc>("users");
         Users.EnsureIndex(u => u.TenantId);

@@ -25,6 +25,15 @@ public sealed class UserDoc
     public string? UserId { get; set; }
     /// <summary>The display name the account was last given, to notice renames.</summary>
     public string? ProvisionedName { get; set; }
+    /// <summary>
+    /// How the account was last provisioned: <c>sso</c> (the admin API, with the link to our identity
+    /// provider) or <c>matrix_auth_service</c> (<c>/_synapse/mas/</c>); null for accounts made before
+    /// this was recorded, which were made the sso way. After a switch of <c>oidc.mode</c> every account
+    /// is provisioned again the new way.
+    /// </summary>
+    public string? ProvisionedMode { get; set; }
+    /// <summary>Device changes the issuer asked for and Synapse has not taken yet, oldest first.</summary>
+    public List<DeviceChange> DeviceChanges { get; set; } = [];
     public bool Revoked { get; set; }
     /// <summary>What Synapse was last told: the account locked (revoked) or not.</summary>
     public bool Locked { get; set; }

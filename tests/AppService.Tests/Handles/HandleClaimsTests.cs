@@ -21,7 +21,7 @@ public sealed class HandleClaimsTests : IDisposable
         store = new Store(db);
         var reachability = new SynapseReachability(TimeProvider.System);
         var matrix = new MatrixClient(new HttpClient { BaseAddress = new Uri("http://127.0.0.1:9/") }, config, new ClientTxnIds(), reachability, new SynapseMetrics(TestMeters.Factory(), reachability), NullLogger<MatrixClient>.Instance);
-        claims = new HandleClaims(db, new HandleRules([], "openmeet-bot"), new SynapseAdmin(matrix, config), store, new AuditLog(db, NullLogger<AuditLog>.Instance), new HandleMetrics(TestMeters.Factory()), config);
+        claims = new HandleClaims(db, new HandleRules([], "openmeet-bot"), new SynapseAdmin(matrix, config), new SynapseMas(matrix, config), store, new AuditLog(db, NullLogger<AuditLog>.Instance), new HandleMetrics(TestMeters.Factory()), config);
     }
 
     public void Dispose() => db.Dispose();

@@ -12,8 +12,9 @@ namespace OpenMeet.AppService.Tests.Reconciliation;
 /// and admin calls the reconciler makes and records each one ("PUT !room m.room.power_levels", "GET
 /// !room state", "PUT account @ann:..."). A gate holds chosen requests ("create {name}" for a room being made) until a test opens it; a room
 /// whose id starts with <c>!known</c> exists without being created (rooms of a store filled by hand).
+/// Its <c>/_synapse/mas/</c> half is in StandInSynapse.Mas.cs.
 /// </summary>
-public sealed class StandInSynapse : IAsyncDisposable
+public sealed partial class StandInSynapse : IAsyncDisposable
 {
     public const string Bot = "@openmeet-bot:test.example.org";
     private readonly Lock gate = new();
@@ -23,6 +24,12 @@ public sealed class StandInSynapse : IAsyncDisposable
     private int created;
 
     public ConcurrentQueue<string> Calls { get; } = new();
+
+    /// <summary>The last body of the admin API's PUT of each account.</summary>
+    public ConcurrentDictionary<string, JsonObject> AdminAccounts { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>While set, every request is answered 503 (recorded as "down POST /path"), as a proxy answers for a Synapse that is away.</summary>
+    public bool Down { get; set; }
 
     /// <summary>A request this matches (its recorded line) waits until the returned gate is opened.</summary>
     public Func<string, TaskCompletionSource?> Hold { get; set; } = _ => null;
@@ -46,12 +53,29 @@ public sealed class StandInSynapse : IAsyncDisposable
 
     public ValueTask DisposeAsync() => app.DisposeAsync();
 
-    /// <summary>A service (not started) pointed at this Synapse, with an admin token, so accounts are provisioned.</summary>
-    public TestService Service()
+    /// <summary>
+    /// A service (not started) pointed at this Synapse, with an admin token, so accounts are provisioned;
+    /// with <paramref name="authService"/>, its issuer is Synapse's auth service (<c>oidc.mode: matrix_auth_service</c>).
+    /// </summary>
+    public TestService Service(bool authService = false)
     {
         var service = new TestService(homeserverUrl: Url);
         File.WriteAllText(service.ConfigPath, File.ReadAllText(service.ConfigPath)
             .Replace("server_name: test.example.org", "server_name: test.example.org\n  admin_token: admin-token-0123456789", StringComparison.Ordinal));
+        if (authService)
+        {
+            File.AppendAllText(service.ConfigPath, $"""
+
+                oidc:
+                  issuer: http://127.0.0.1:{service.PublicPort}/oidc
+                  mode: {MatrixAuthServiceMode}
+                  matrix_auth_service:
+                    secret: {MasSecret}
+                    admin_user: operator
+
+                """);
+        }
+
         return service;
     }
 
@@ -67,6 +91,19 @@ public sealed class StandInSynapse : IAsyncDisposable
 
     private void Map(WebApplication synapse)
     {
+        synapse.Use(async (context, next) =>
+        {
+            if (Down)
+            {
+                Calls.Enqueue($"down {context.Request.Method} {context.Request.Path}");
+                context.Response.StatusCode = 503;
+                await context.Response.WriteAsJsonAsync(new { errcode = "M_UNKNOWN", error = "down for the test" });
+                return;
+            }
+
+            await next();
+        });
+        MapMas(synapse);
         synapse.MapPost("/_matrix/client/v3/register", () => Results.Json(new { user_id = Bot }));
         synapse.MapPost("/_matrix/client/v1/appservice/{id}/ping", async () =>
         {
@@ -105,7 +142,9 @@ public sealed class StandInSynapse : IAsyncDisposable
         {
             var line = $"PUT account {user}";
             Calls.Enqueue(line);
+            var body = (JsonObject)(await JsonNode.ParseAsync(request.Body))!;
             await (Hold(line)?.Task ?? Task.CompletedTask);
+            AdminAccounts[user] = body;
             return Results.Json(new { });
         });
         synapse.MapGet("/_synapse/admin/v1/rooms/{roomId}", (string roomId) => Results.Json(new { room_id = roomId }));
