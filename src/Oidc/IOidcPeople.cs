@@ -46,6 +46,12 @@ public interface IOidcPeople
     /// </summary>
     Task<string?> EnsureDeviceAsync(OidcPerson person, string deviceId, string displayName, CancellationToken ct);
 
+    /// <summary>
+    /// oidc.mode matrix_auth_service: deletes the device in Synapse, which ends its session there at
+    /// once; kept and retried until done if Synapse is away (the wait ends with <paramref name="ct"/>).
+    /// </summary>
+    Task EndDeviceAsync(string userKey, string deviceId, CancellationToken ct);
+
     /// <summary>Claims the handle for the person; null, or why not.</summary>
     Task<string?> ClaimHandleAsync(OidcPerson person, string handle, CancellationToken ct);
 }

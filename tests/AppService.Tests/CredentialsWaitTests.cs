@@ -48,6 +48,5 @@ public sealed class CredentialsWaitTests : IAsyncLifetime
         response.Headers.RetryAfter.Should().NotBeNull();
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         body.GetProperty("error").GetString().Should().Be("synapse_unavailable");
-        synapse.Count("PUT account @john.wait:").Should().BeGreaterThan(0, "the account was being made when the answer came");
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using OpenMeet.AppService.Handles;
+using OpenMeet.AppService.Matrix;
 using OpenMeet.AppService.Reconciliation;
 using OpenMeet.AppService.State;
 using OpenMeet.Oidc;
@@ -152,11 +153,45 @@ public sealed class OidcPeople(
 
     public Task EnsureAccountAsync(OidcPerson person, CancellationToken ct) => reconciler.EnsureAccountAsync(person.UserKey, ct);
 
-    /// <inheritdoc cref="AccountDevices.EnsureDeviceAsync"/>
-    public Task EnsureDeviceAsync(string userKey, string deviceId, string displayName, CancellationToken ct) => devices.EnsureDeviceAsync(userKey, deviceId, displayName, ct);
+    public async Task EndDeviceAsync(string userKey, string deviceId, CancellationToken ct)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(DeviceWait);
+        try
+        {
+            await devices.DeleteDeviceAsync(userKey, deviceId, bounded.Token);
+        }
+        catch (Exception e) when (e is MatrixException or HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            // Stored: the account's reconcile deletes it once Synapse takes it.
+        }
+    }
 
-    /// <inheritdoc cref="AccountDevices.DeleteDeviceAsync"/>
-    public Task DeleteDeviceAsync(string userKey, string deviceId, CancellationToken ct) => devices.DeleteDeviceAsync(userKey, deviceId, ct);
+    // Bounded: a token request waits for Synapse at most this long, then the client is told to try again.
+    private static readonly TimeSpan DeviceWait = TimeSpan.FromSeconds(15);
+
+    public async Task<string?> EnsureDeviceAsync(OidcPerson person, string deviceId, string displayName, CancellationToken ct)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(DeviceWait);
+        try
+        {
+            await devices.EnsureDeviceAsync(person.UserKey, deviceId, displayName, bounded.Token);
+            return null;
+        }
+        catch (InvalidOperationException e)
+        {
+            return e.Message;
+        }
+        catch (MatrixException e)
+        {
+            return $"Synapse answered {e.ErrCode}";
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            return $"Synapse did not answer within {DeviceWait.TotalSeconds:0} s";
+        }
+    }
 
     public async Task<string?> ClaimHandleAsync(OidcPerson person, string handle, CancellationToken ct)
     {

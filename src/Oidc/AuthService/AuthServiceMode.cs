@@ -25,10 +25,13 @@ public static class AuthServiceMode
         // OpenIddict's scope checks step aside for MatrixScopes' policy.
         o.DisableScopeValidation().IgnoreScopePermissions();
         o.SetAccessTokenLifetime(AccessTokenLifetime);
+        // A refresh token works once: used again, it is refused and its whole chain revoked (a stolen copy).
+        o.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
         o.AllowCustomFlow(CredentialGrant.Type);
         o.AddEventHandler(HomeserverIntrospection.Credentials.Descriptor);
         o.AddEventHandler(HomeserverIntrospection.MatrixFields.Descriptor);
         o.AddEventHandler(ScopePolicy.Descriptor);
+        o.AddEventHandler(SessionEnd.Descriptor);
         o.AddEventHandler<HandleConfigurationRequestContext>(b => b.UseInlineHandler(context =>
         {
             // Synapse refuses metadata without an account management URI; Matrix clients link to it.

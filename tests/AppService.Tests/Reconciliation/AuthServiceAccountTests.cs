@@ -41,7 +41,7 @@ public sealed class AuthServiceAccountTests : IAsyncLifetime
     private Reconciler Reconciler => service.Services.GetRequiredService<Reconciler>();
 
     // As the issuer will reach it.
-    private OidcPeople People => (OidcPeople)service.Services.GetRequiredService<OpenMeet.Oidc.IOidcPeople>();
+    private AccountDevices Devices => service.Services.GetRequiredService<AccountDevices>();
 
     [Fact]
     public async Task AnAccountIsProvisionedWithItsNameAndOnlyAVouchedEmail()
@@ -67,8 +67,8 @@ public sealed class AuthServiceAccountTests : IAsyncLifetime
     public async Task RevocationLocksTheAccountAndDeletesEveryDeviceInOneStep()
     {
         await PutAsync("tenants/t1/users/ann", new { name = "Ann", handle = "ann" });
-        await People.EnsureDeviceAsync("t1/ann", "OMDEVICE0001", "Phone", default);
-        await People.EnsureDeviceAsync("t1/ann", "OMDEVICE0002", "Laptop", default);
+        await Devices.EnsureDeviceAsync("t1/ann", "OMDEVICE0001", "Phone", default);
+        await Devices.EnsureDeviceAsync("t1/ann", "OMDEVICE0002", "Laptop", default);
         var sync = new TaskCompletionSource();
         synapse.Hold = line => line.StartsWith("mas sync_devices", StringComparison.Ordinal) ? sync : null;
 
@@ -83,7 +83,7 @@ public sealed class AuthServiceAccountTests : IAsyncLifetime
             """mas provision_user {"localpart":"ann","locked":true}""",
             """mas sync_devices {"localpart":"ann","devices":[]}""");
         synapse.Account("ann")!.Should().BeEquivalentTo(new { Locked = true, Devices = new Dictionary<string, string?>() });
-        var act = () => People.EnsureDeviceAsync("t1/ann", "OMDEVICE0003", "Phone", default);
+        var act = () => Devices.EnsureDeviceAsync("t1/ann", "OMDEVICE0003", "Phone", default);
         await act.Should().ThrowAsync<InvalidOperationException>("no device for a revoked person");
         synapse.Account("ann")!.Devices.Should().BeEmpty();
     }
@@ -93,8 +93,8 @@ public sealed class AuthServiceAccountTests : IAsyncLifetime
     {
         await PutAsync("tenants/t1/users/ann", new { name = "Ann", handle = "ann" });
 
-        await People.EnsureDeviceAsync("t1/ann", "OMDEVICE0001", "Phone", default);
-        await People.EnsureDeviceAsync("t1/ann", "OMDEVICE0001", "Old phone", default);
+        await Devices.EnsureDeviceAsync("t1/ann", "OMDEVICE0001", "Phone", default);
+        await Devices.EnsureDeviceAsync("t1/ann", "OMDEVICE0001", "Old phone", default);
 
         synapse.Calls.Where(c => c.StartsWith("mas ", StringComparison.Ordinal) && c.Contains("\"ann\"", StringComparison.Ordinal)).Should().StartWith(
             """mas provision_user {"localpart":"ann","set_displayname":"Ann","unset_emails":true,"locked":false}""");
@@ -106,11 +106,11 @@ public sealed class AuthServiceAccountTests : IAsyncLifetime
     public async Task ADeviceDeletionWhileSynapseIsAwayIsDoneWhenItIsBackAlsoAfterARestart()
     {
         await PutAsync("tenants/t1/users/ann", new { name = "Ann", handle = "ann" });
-        await People.EnsureDeviceAsync("t1/ann", "OMDEVICE0001", "Phone", default);
+        await Devices.EnsureDeviceAsync("t1/ann", "OMDEVICE0001", "Phone", default);
         synapse.Down = true;
         using var giveUp = new CancellationTokenSource();
 
-        var deleting = People.DeleteDeviceAsync("t1/ann", "OMDEVICE0001", giveUp.Token);
+        var deleting = Devices.DeleteDeviceAsync("t1/ann", "OMDEVICE0001", giveUp.Token);
         await Until(() => synapse.Count("down POST /_synapse/mas/delete_device") > 0, "a deletion Synapse did not take", 30);
         giveUp.Cancel();
         await deleting.Invoking(d => d).Should().ThrowAsync<OperationCanceledException>();
@@ -131,7 +131,7 @@ public sealed class AuthServiceAccountTests : IAsyncLifetime
         synapse.Down = true;
         using var giveUp = new CancellationTokenSource();
 
-        var making = People.EnsureDeviceAsync("t1/ann", "OMDEVICE0001", "Phone", giveUp.Token);
+        var making = Devices.EnsureDeviceAsync("t1/ann", "OMDEVICE0001", "Phone", giveUp.Token);
         await Until(() => synapse.Count("down POST /_synapse/mas/upsert_device") > 0, "a device Synapse did not take", 30);
         giveUp.Cancel();
         await making.Invoking(m => m).Should().ThrowAsync<OperationCanceledException>();
@@ -150,10 +150,10 @@ public sealed class AuthServiceAccountTests : IAsyncLifetime
     public async Task DeletingADeviceOfAnAccountSynapseDoesNotKnowIsDone()
     {
         await PutAsync("tenants/t1/users/ann", new { name = "Ann", handle = "ann" });
-        await People.EnsureDeviceAsync("t1/ann", "OMDEVICE0001", "Phone", default);
+        await Devices.EnsureDeviceAsync("t1/ann", "OMDEVICE0001", "Phone", default);
         synapse.SetAccount("ann", null);
 
-        await People.DeleteDeviceAsync("t1/ann", "OMDEVICE0001", default);
+        await Devices.DeleteDeviceAsync("t1/ann", "OMDEVICE0001", default);
 
         synapse.Count("mas delete_device").Should().Be(1);
         Store.Users.FindById("t1/ann")!.DeviceChanges.Should().BeEmpty();
@@ -182,7 +182,7 @@ public sealed class AuthServiceAccountTests : IAsyncLifetime
         synapse.AdminAccounts["@ann:test.example.org"]["external_ids"]!.ToJsonString().Should().Contain("\"auth_provider\":\"oidc-openmeet\"",
             "an SSO login must land in the account the other mode made");
         Store.Users.FindById("t1/ann")!.ProvisionedMode.Should().Be("sso");
-        var act = () => People.EnsureDeviceAsync("t1/ann", "OMDEVICE0001", "Phone", default);
+        var act = () => Devices.EnsureDeviceAsync("t1/ann", "OMDEVICE0001", "Phone", default);
         await act.Should().ThrowAsync<InvalidOperationException>("in sso mode Synapse makes devices at login");
         synapse.Count("mas ").Should().Be(before, "sso mode uses the admin API");
         var provisioned = synapse.Count("mas provision_user {\"localpart\":\"ann\"");

@@ -6,6 +6,7 @@
 // and received by another through sync; a refreshed token; a revoked person's client refused.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { Browserless, env, fresh, putInternal } from '../stack.mjs';
 
 /** The browser storage oidc-client-ts keeps its sign-in state in; nothing else of a browser is needed. */
@@ -40,6 +41,20 @@ async function roomOf(tenant, kind, slug) {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   throw new Error(`${tenant}/${kind}/${slug} never got ready`);
+}
+
+const whoami = (token) => fetch(`${hs}/_matrix/client/v3/account/whoami`, { headers: { authorization: `Bearer ${token}` } });
+
+const token = (form) => fetch(`${env('OIDC_ISSUER')}/token`, {
+  method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form),
+});
+
+/** The token OpenMeet's web client holds: HS256 with the stack's OpenMeet key, sub and tenant_id, a session id. */
+function openMeetToken(tenant, sub, sid) {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ iss: env('OPENMEET_JWT_ISSUER'), aud: env('OPENMEET_JWT_AUDIENCE'), sub, tenant_id: tenant, sid, iat: now, exp: now + 300 })}`;
+  return `${body}.${createHmac('sha256', Buffer.from(env('OPENMEET_JWT_SECRET'), 'utf8')).update(body).digest('base64url')}`;
 }
 
 /** Waits for a condition a sync brings (a timeline event), at most 30 s. */
@@ -136,5 +151,94 @@ describe('matrix-js-sdk signs in OAuth-natively against the issuer as Synapse\'s
     assert.notEqual(refreshed.accessToken, ola.tokenResponse.access_token);
     const whoami = await sdk.createClient({ baseUrl: hs, accessToken: refreshed.accessToken }).whoami();
     assert.equal(whoami.device_id, ola.deviceId, 'the same device after a refresh');
+
+    // The refresh token it was given before works once: used again, it is refused.
+    const reused = await token({ grant_type: 'refresh_token', refresh_token: ola.tokenResponse.refresh_token, client_id: ola.clientId });
+    assert.equal(reused.status, 400);
+    assert.equal((await reused.json()).error, 'invalid_grant');
+  });
+
+  it('signs out by revoking its token, which ends the session in Synapse at once', async () => {
+    const ola = await signIn(tenant, 'ola');
+    const access = ola.tokenResponse.access_token;
+    assert.equal((await whoami(access)).status, 200);
+
+    const revoked = await fetch(ola.metadata.revocation_endpoint, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: access, token_type_hint: 'access_token', client_id: ola.clientId }),
+    });
+    assert.equal(revoked.status, 200);
+    assert.equal((await whoami(access)).status, 401, 'the device is gone, whatever Synapse remembers of the token');
+  });
+
+  it('gives the credential API\'s web session from the issuer, refreshable there, one device a session', async () => {
+    const web = (session) => fetch(`${env('PUBLIC_URL')}/api/matrix/credentials`, {
+      method: 'POST', headers: { authorization: `Bearer ${openMeetToken(tenant, 'pia', session)}` },
+    });
+    const first = await (await web('s1')).json();
+    assert.equal(first.userId, `@${handles.pia}:${env('SERVER_NAME')}`, JSON.stringify(first));
+    assert.equal(first.tokenEndpoint, `${env('OIDC_ISSUER')}/token`);
+    const me = await (await whoami(first.accessToken)).json();
+    assert.equal(me.device_id, first.deviceId);
+    assert.equal((await (await web('s1')).json()).deviceId, first.deviceId, 'the same OpenMeet session, the same device');
+    assert.notEqual((await (await web('s2')).json()).deviceId, first.deviceId, 'another session, another device');
+
+    const refreshed = await token({ grant_type: 'refresh_token', refresh_token: first.refreshToken, client_id: first.clientId });
+    assert.equal(refreshed.status, 200);
+    assert.equal((await whoami((await refreshed.json()).access_token)).status, 200);
+
+    // Only the credential API can use its grant.
+    const forged = await token({ grant_type: 'urn:openmeet:params:oauth:grant-type:credential', client_id: 'openmeet-web', assertion: 'e30.e30.e30' });
+    assert.equal((await forged.json()).error, 'invalid_grant');
+  });
+
+  it('refuses a revoked person\'s client at once', async () => {
+    const ola = await signIn(tenant, 'ola');
+    assert.equal((await whoami(ola.tokenResponse.access_token)).status, 200);
+    const gone = await fetch(`${env('INTERNAL_URL')}/internal/tenants/${tenant}/users/ola`, {
+      method: 'DELETE', headers: { authorization: `Bearer ${env('INTERNAL_TOKEN')}` },
+    });
+    assert.equal(gone.status, 202);
+    for (let i = 0; i < 60 && (await whoami(ola.tokenResponse.access_token)).status !== 401; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    assert.equal((await whoami(ola.tokenResponse.access_token)).status, 401);
+  });
+});
+
+describe('what the auth service refuses', { timeout: 60_000 }, () => {
+  const issuer = () => env('OIDC_ISSUER');
+
+  it('refuses introspection and /_synapse/mas/ without the shared secret', async () => {
+    const introspect = (headers) => fetch(`${issuer()}/oauth2/introspect`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: 'token=x&token_type_hint=access_token',
+    });
+    assert.equal((await introspect({ authorization: 'Bearer not-the-secret-0123456789abcdef0123' })).status, 401);
+    const good = await introspect({ authorization: `Bearer ${env('MAS_SECRET')}` });
+    assert.equal(good.status, 200);
+    assert.equal((await good.json()).active, false, 'an unknown token is not active');
+
+    const provision = (headers) => fetch(`${hs}/_synapse/mas/provision_user`, {
+      method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ localpart: 'intruder' }),
+    });
+    assert.equal((await provision({ authorization: 'Bearer not-the-secret-0123456789abcdef0123' })).status, 403);
+    assert.equal((await provision({})).status, 401);
+  });
+
+  it('refuses an unknown client and an unregistered redirect with a page, and a request without PKCE at the client', async () => {
+    const { client_id: clientId } = await (await fetch(`${issuer()}/oauth2/register`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'negative', client_uri: 'https://negative.test.openmeet.example/', redirect_uris: [redirectUri], application_type: 'native', token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] }),
+    })).json();
+    const authorize = (params) => fetch(`${issuer()}/authorize?${new URLSearchParams({ response_type: 'code', scope: 'openid urn:matrix:client:api:*', state: 's', ...params })}`, { redirect: 'manual' });
+
+    const unknown = await authorize({ client_id: 'nobody', redirect_uri: redirectUri, code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' });
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.headers.get('location'), null);
+    const elsewhere = await authorize({ client_id: clientId, redirect_uri: 'http://127.0.0.1:9999/evil', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' });
+    assert.equal(elsewhere.status, 400);
+    assert.equal(elsewhere.headers.get('location'), null);
+    const noPkce = await authorize({ client_id: clientId, redirect_uri: redirectUri });
+    assert.equal(new URL(noPkce.headers.get('location')).searchParams.get('error'), 'invalid_request');
   });
 });
