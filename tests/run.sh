@@ -56,11 +56,24 @@ OPENMEET_FAULT_KILLS=3 OPENMEET_FAULT_OUTAGE_SECONDS=15 OPENMEET_FAULT_ROOMS=20 
 echo "==> SSO clients: openid-client and Chromium (tests/sso-clients) against the same stack"
 tap="$results/sso-clients.tap"
 if npm ci --prefix tests/sso-clients --no-audit --no-fund --loglevel=error >/dev/null; then
-  (set -a; source <(bash synapse/dev.sh env); set +a; node --test --test-reporter=tap tests/sso-clients/) >"$tap" || status=1
+  (set -a; source <(bash synapse/dev.sh env); set +a; node --test --test-reporter=tap tests/sso-clients/*.test.mjs) >"$tap" || status=1
   grep -E '^ *not ok |^# (tests|pass|fail|todo) ' "$tap"
 else
   echo "npm ci --prefix tests/sso-clients failed: the SSO client tests cannot run" >&2
   echo "# fail 1" >"$tap"
+  status=1
+fi
+
+# The second lane: the same stack with the issuer as Synapse's matrix_authentication_service
+# (next-generation auth), and matrix-js-sdk signing in OAuth-natively against it.
+echo "==> auth-service lane: synapse/dev.sh up --demo --auth-service, matrix-js-sdk (tests/sso-clients/auth-service)"
+mas_tap="$results/auth-service.tap"
+if bash synapse/dev.sh up --demo --auth-service; then
+  (set -a; source <(bash synapse/dev.sh env); set +a; node --test --test-reporter=tap tests/sso-clients/auth-service/*.test.mjs) >"$mas_tap" || status=1
+  grep -E '^ *not ok |^# (tests|pass|fail|todo) ' "$mas_tap"
+else
+  echo "synapse/dev.sh up --demo --auth-service failed: the auth-service lane cannot run" >&2
+  echo "# fail 1" >"$mas_tap"
   status=1
 fi
 
@@ -72,10 +85,12 @@ for trx in "$results"/*.trx; do
   passed=$((passed + $(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")))
   failed=$((failed + $(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")))
 done
-sso_passed=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$tap" | tail -n 1)
-sso_failed=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$tap" | tail -n 1)
-passed=$((passed + ${sso_passed:-0} + image_passed))
-failed=$((failed + ${sso_failed:-0} + image_failed))
+for file in "$tap" "$mas_tap"; do
+  passed=$((passed + $(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$file" | tail -n 1 | grep . || echo 0)))
+  failed=$((failed + $(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$file" | tail -n 1 | grep . || echo 0)))
+done
+passed=$((passed + image_passed))
+failed=$((failed + image_failed))
 [ "$status" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
 echo "Tests: $passed passed, $failed failed"
 exit "$status"
