@@ -57,9 +57,15 @@ public sealed class Credentials(MatrixClient matrix, AppConfig config, IServiceP
             ["initial_device_display_name"] = "OpenMeet",
             ["refresh_token"] = true,
         };
-        var reply = (await matrix.SendAsync(HttpMethod.Post, "_matrix/client/v3/login", body, ct, MatrixClient.Anonymous))!;
+        var reply = await matrix.SendAsync(HttpMethod.Post, "_matrix/client/v3/login", body, ct, MatrixClient.Anonymous);
+        if (reply?["user_id"]?.GetValueKind() != JsonValueKind.String || reply["access_token"]?.GetValueKind() != JsonValueKind.String
+            || reply["device_id"]?.GetValueKind() != JsonValueKind.String)
+        {
+            throw new MatrixException(System.Net.HttpStatusCode.BadGateway, "M_UNKNOWN", "the login answer has no user_id, access_token or device_id", "POST login");
+        }
+
         return new Session(reply["user_id"]!.GetValue<string>(), reply["access_token"]!.GetValue<string>(), reply["device_id"]!.GetValue<string>(),
-            reply["refresh_token"]?.GetValue<string>(), reply["expires_in_ms"]?.GetValue<long>());
+            reply["refresh_token"]?.GetValue<string>(), reply["expires_in_ms"]?.GetValueKind() == JsonValueKind.Number ? reply["expires_in_ms"]!.GetValue<long>() : null);
     }
 
     /// <summary>

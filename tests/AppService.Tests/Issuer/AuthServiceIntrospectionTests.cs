@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using OpenMeet.AppService.Tests.Reconciliation;
 using OpenMeet.AppService.Tests.SignIn;
 using OpenMeet.Oidc.AuthService;
 
@@ -16,18 +17,27 @@ namespace OpenMeet.AppService.Tests.Issuer;
 /// </summary>
 public sealed class AuthServiceIntrospectionTests : IAsyncLifetime
 {
-    private const string Secret = "mas-secret-0123456789abcdef0123456789";
+    private const string Secret = StandInSynapse.MasSecret;
     private const string AdminToken = "admin-token-0123456789abcdef0123";
     private const string Device = "OMDEVICE0123";
     private SignInHost host = null!;
+    private StandInSynapse synapse = null!;
 
     // The admin token as the service registers it from homeserver.admin_token (which would also make
     // the service provision accounts at a Synapse this test has not got).
-    public async Task InitializeAsync() => host = await SignInHost.StartAsync(
-        oidcExtra: $"  mode: matrix_auth_service\n  matrix_auth_service:\n    secret: {Secret}\n",
-        configure: services => services.AddSingleton(new HomeserverAdmin(AdminToken, "operator")));
+    public async Task InitializeAsync()
+    {
+        synapse = await StandInSynapse.StartAsync();
+        host = await SignInHost.StartAsync(
+            oidcExtra: $"  mode: matrix_auth_service\n  matrix_auth_service:\n    secret: {Secret}\n",
+            configure: services => services.AddSingleton(new HomeserverAdmin(AdminToken, "operator")), homeserverUrl: synapse.Url);
+    }
 
-    public async Task DisposeAsync() => await host.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await host.DisposeAsync();
+        await synapse.DisposeAsync();
+    }
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> IntrospectAsync(string token, string? bearer = Secret, string hint = "access_token")
     {

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Web;
 using Microsoft.IdentityModel.Tokens;
+using OpenMeet.AppService.Tests.Reconciliation;
 using OpenMeet.AppService.Tests.SignIn;
 
 namespace OpenMeet.AppService.Tests.Issuer;
@@ -17,11 +18,20 @@ public sealed class AuthServiceRegistrationTests : IAsyncLifetime
 {
     private const string Redirect = "http://127.0.0.1:8765/callback";
     private SignInHost host = null!;
+    private StandInSynapse synapse = null!;
 
-    public async Task InitializeAsync() => host = await SignInHost.StartAsync(
-        oidcExtra: "  mode: matrix_auth_service\n  matrix_auth_service:\n    secret: mas-secret-0123456789abcdef0123456789\n");
+    public async Task InitializeAsync()
+    {
+        synapse = await StandInSynapse.StartAsync();
+        host = await SignInHost.StartAsync(
+            oidcExtra: $"  mode: matrix_auth_service\n  matrix_auth_service:\n    secret: {StandInSynapse.MasSecret}\n", homeserverUrl: synapse.Url);
+    }
 
-    public async Task DisposeAsync() => await host.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await host.DisposeAsync();
+        await synapse.DisposeAsync();
+    }
 
     // What matrix-js-sdk 37.5 sends (src/oidc/register.ts), for a native app.
     private static Dictionary<string, object> Metadata(string redirect = Redirect) => new()

@@ -40,8 +40,9 @@ internal sealed partial class SignInHost : IAsyncDisposable
     /// <param name="logLevel">logging.level (Debug; Verbose to see all OpenIddict would log).</param>
     /// <param name="oidcExtra">More keys of the oidc section (YAML lines indented by two), e.g. its mode.</param>
     /// <param name="homeserverExtra">More keys of the homeserver section (YAML lines indented by two).</param>
+    /// <param name="homeserverUrl">Where Synapse is: by default a closed port.</param>
     public static async Task<SignInHost> StartAsync(string? trustedProxies = null, Action<IServiceCollection>? configure = null, string logLevel = "Debug",
-        string? oidcExtra = null, string? homeserverExtra = null)
+        string? oidcExtra = null, string? homeserverExtra = null, string homeserverUrl = "http://127.0.0.1:9")
     {
         var service = new TestService($$"""
             openmeet:
@@ -56,7 +57,7 @@ internal sealed partial class SignInHost : IAsyncDisposable
                 - client_id: {{ClientId}}
                   client_secret: {{ClientSecret}}
                   redirect_uris: ["{{RedirectUri}}"]
-            """);
+            """, homeserverUrl);
         File.WriteAllText(service.ConfigPath, File.ReadAllText(service.ConfigPath).Replace(PortSlot, service.PublicPort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("level: Debug", $"level: {logLevel}", StringComparison.Ordinal)
             .Replace("  openmeet_login_url: https://openmeet.test/matrix-login\n", $"  openmeet_login_url: https://openmeet.test/matrix-login\n{oidcExtra}", StringComparison.Ordinal)
