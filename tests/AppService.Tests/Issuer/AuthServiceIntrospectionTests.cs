@@ -78,6 +78,8 @@ public sealed class AuthServiceIntrospectionTests : IAsyncLifetime
             "urn:matrix:client:api:*", "urn:matrix:org.matrix.msc2967.client:api:*",
             $"urn:matrix:client:device:{Device}", $"urn:matrix:org.matrix.msc2967.client:device:{Device}"]);
         body.GetProperty("expires_in").GetInt64().Should().BeInRange(1, 300);
+        host.Service.Log.ToString().Should().NotContain(Secret, "the shared secret is never logged, at Debug either")
+            .And.NotContain(tokens.GetProperty("access_token").GetString()!);
     }
 
     [Fact]
