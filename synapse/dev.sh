@@ -373,6 +373,10 @@ ensure_admin() {
     reply=$(curl -sS --max-time 10 -w '\n%{http_code}' -H "Authorization: Bearer $(secret MAS_SECRET)" -H 'Content-Type: application/json' \
       -d "{\"localpart\": \"$ADMIN_USER\"}" "$HOMESERVER_URL/_synapse/mas/provision_user" 2>&1 || true)
     [[ $reply == *$'\n200' || $reply == *$'\n201' ]] || die "could not provision $ADMIN_MXID through /_synapse/mas/: $(describe_reply "$reply")"
+    # The admin token's device (the service makes it at start too): Synapse sends events only for a token with one.
+    reply=$(curl -sS --max-time 10 -w '\n%{http_code}' -H "Authorization: Bearer $(secret MAS_SECRET)" -H 'Content-Type: application/json' \
+      -d "{\"localpart\": \"$ADMIN_USER\", \"device_id\": \"OPENMEETSERVICE\"}" "$HOMESERVER_URL/_synapse/mas/upsert_device" 2>&1 || true)
+    [[ $reply == *$'\n200' || $reply == *$'\n201' ]] || die "could not make $ADMIN_MXID's device through /_synapse/mas/: $(describe_reply "$reply")"
   elif ! whoami_ok "$token"; then
     say "creating or signing in the server admin $ADMIN_MXID"
     password=$(secret ADMIN_PASSWORD)

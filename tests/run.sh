@@ -65,10 +65,13 @@ else
 fi
 
 # The second lane: the same stack with the issuer as Synapse's matrix_authentication_service
-# (next-generation auth), and matrix-js-sdk signing in OAuth-natively against it.
-echo "==> auth-service lane: synapse/dev.sh up --demo --auth-service, matrix-js-sdk (tests/sso-clients/auth-service)"
+# (next-generation auth): the end-to-end suite again (but for legacy SSO's own tests, Lane=sso), and
+# matrix-js-sdk signing in OAuth-natively against it.
+echo "==> auth-service lane: synapse/dev.sh up --demo --auth-service, the end-to-end tests, matrix-js-sdk (tests/sso-clients/auth-service)"
 mas_tap="$results/auth-service.tap"
 if bash synapse/dev.sh up --demo --auth-service; then
+  OPENMEET_E2E_AUTH_SERVICE=1 dotnet test tests/EndToEnd.Tests --no-build -nologo --filter "Category!=Faults&Lane!=sso" \
+    --logger "trx;LogFileName=e2e-auth-service.trx" --results-directory "$results" || status=1
   (set -a; source <(bash synapse/dev.sh env); set +a; node --test --test-reporter=tap tests/sso-clients/auth-service/*.test.mjs) >"$mas_tap" || status=1
   grep -E '^ *not ok |^# (tests|pass|fail|todo) ' "$mas_tap"
 else

@@ -19,12 +19,22 @@ internal sealed class OpenMeet(LiveStackFixture stack)
 
     public string UserId(string handle) => $"@{handle}:{ServerName}";
 
+    // Who each Matrix ID is in OpenMeet, from the PUTs of people with a handle: ActAsAsync asks the
+    // credential API as them when Synapse has no admin login (the auth-service lane).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Tenant, string Slug)> People = new(StringComparer.Ordinal);
+
     public async Task<JsonElement> PutAsync(string path, object body)
     {
         using var response = await Api.PutAsJsonAsync("internal/" + path, body);
         var text = await response.Content.ReadAsStringAsync();
         response.StatusCode.Should().Be(HttpStatusCode.OK, $"PUT {path} answered {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
+        var reply = JsonDocument.Parse(text).RootElement.Clone();
+        if (path.Split('/') is ["tenants", var tenant, "users", var slug] && reply.TryGetProperty("handle", out var handle) && handle.ValueKind == JsonValueKind.String)
+        {
+            People[UserId(handle.GetString()!)] = (tenant, slug);
+        }
+
+        return reply;
     }
 
     public async Task DeleteAsync(string path)
@@ -78,12 +88,38 @@ internal sealed class OpenMeet(LiveStackFixture stack)
             ? users.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32())
             : [];
 
-    /// <summary>An access token for a person's own account (Synapse admin login-as-user), to act as them.</summary>
+    /// <summary>
+    /// An access token for a person's own account, to act as them: Synapse's admin login-as-user, or in
+    /// the auth-service lane (no logins in Synapse) a session from the credential API, as OpenMeet's
+    /// web client gets one.
+    /// </summary>
     public async Task<HttpClient> ActAsAsync(string userId)
     {
-        var login = await stack.Synapse(stack["ADMIN_ACCESS_TOKEN"]).PostJsonAsync($"_synapse/admin/v1/users/{Uri.EscapeDataString(userId)}/login", new { });
-        return stack.Synapse(login.GetProperty("access_token").GetString());
+        if (!LiveStackFixture.AuthServiceLane)
+        {
+            var login = await stack.Synapse(stack["ADMIN_ACCESS_TOKEN"]).PostJsonAsync($"_synapse/admin/v1/users/{Uri.EscapeDataString(userId)}/login", new { });
+            return stack.Synapse(login.GetProperty("access_token").GetString());
+        }
+
+        People.TryGetValue(userId, out var person).Should().BeTrue($"{userId} was PUT with a handle through this helper");
+        using var web = new HttpClient { BaseAddress = new Uri(stack["PUBLIC_URL"].TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(60) };
+        web.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OpenMeetToken(person.Tenant, person.Slug, Guid.NewGuid().ToString("N")));
+        var session = await web.PostJsonAsync("api/matrix/credentials", new { });
+        return stack.Synapse(session.GetProperty("accessToken").GetString());
     }
+
+    /// <summary>The token OpenMeet's web client holds for a person: HS256 with the stack's OpenMeet key, a session id.</summary>
+    public string OpenMeetToken(string tenant, string slug, string session) => new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(
+        new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Issuer = stack["OPENMEET_JWT_ISSUER"],
+            Audience = stack["OPENMEET_JWT_AUDIENCE"],
+            Claims = new Dictionary<string, object> { ["sub"] = slug, ["tenant_id"] = tenant, ["sid"] = session },
+            Expires = DateTime.UtcNow.AddMinutes(5),
+            SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(
+                new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(stack["OPENMEET_JWT_SECRET"])),
+                Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
+        });
 
     /// <summary>Writes by the service (the bot, or the admin API it calls) in Synapse's access log since <paramref name="offset"/>.</summary>
     public List<string> ServiceWritesSince(long offset)

@@ -1,5 +1,7 @@
 using OpenMeet.AppService.Configuration;
 
+using OpenMeet.Oidc.AuthService;
+
 namespace OpenMeet.AppService.Matrix;
 
 /// <summary>
@@ -81,6 +83,8 @@ public sealed partial class HomeserverPing(
                 if (config.Oidc.IsAuthService && config.Homeserver.AdminToken.Length > 0)
                 {
                     await mas.ProvisionUserAsync(config.Oidc.MatrixAuthService.AdminUser, null, null, null, stoppingToken);
+                    // The admin token's device: Synapse needs one to send events (its transaction ids are per device).
+                    await mas.UpsertDeviceAsync(config.Oidc.MatrixAuthService.AdminUser, HomeserverAdmin.DeviceId, "OpenMeet service", stoppingToken);
                 }
 
                 var duration = await matrix.PingAsync($"startup-{attempt}", stoppingToken);

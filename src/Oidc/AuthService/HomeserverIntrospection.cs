@@ -63,7 +63,8 @@ public static class HomeserverIntrospection
                     ["active"] = true,
                     ["username"] = admin.Localpart,
                     ["sub"] = "service:" + admin.Localpart,
-                    ["scope"] = string.Join(' ', MatrixScopes.Api, MatrixScopes.UnstableApi, MatrixScopes.Admin),
+                    ["scope"] = string.Join(' ', MatrixScopes.Api, MatrixScopes.UnstableApi, MatrixScopes.Admin,
+                        MatrixScopes.DevicePrefix + HomeserverAdmin.DeviceId, MatrixScopes.UnstableDevicePrefix + HomeserverAdmin.DeviceId),
                     ["token_type"] = "Bearer",
                 });
                 context.HandleRequest();
@@ -113,4 +114,11 @@ public static class HomeserverIntrospection
 }
 
 /// <summary>The service's Synapse admin token and the admin localpart it stands for (oidc.mode matrix_auth_service).</summary>
-public sealed record HomeserverAdmin(string Token, string Localpart);
+public sealed record HomeserverAdmin(string Token, string Localpart)
+{
+    /// <summary>
+    /// The token's device, which the service makes at start: Synapse sends events only for a token with
+    /// a device (without one, a send fails there with "Requester must have an access_token_id").
+    /// </summary>
+    public const string DeviceId = "OPENMEETSERVICE";
+}
