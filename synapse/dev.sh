@@ -364,19 +364,23 @@ admin_token() {
   if [[ $MODE == matrix_auth_service ]]; then secret MAS_ADMIN_TOKEN; else secret ADMIN_ACCESS_TOKEN; fi
 }
 
+# mas_post CALL JSON: a call of Synapse's /_synapse/mas/ API with the shared secret that must answer 200 or 201.
+mas_post() {
+  local reply
+  reply=$(curl -sS --max-time 10 -w '\n%{http_code}' -H "Authorization: Bearer $(secret MAS_SECRET)" -H 'Content-Type: application/json' \
+    -d "$2" "$HOMESERVER_URL/_synapse/mas/$1" 2>&1 || true)
+  [[ $reply == *$'\n200' || $reply == *$'\n201' ]] || die "/_synapse/mas/$1 for $ADMIN_MXID failed: $(describe_reply "$reply")"
+}
+
 # The server admin `operator`, created with the registration shared secret; its token is kept. In
 # auth-service mode the account is provisioned through /_synapse/mas/ and the token is ours.
 ensure_admin() {
   local token password reply
   token=$(admin_token)
   if [[ $MODE == matrix_auth_service ]]; then
-    reply=$(curl -sS --max-time 10 -w '\n%{http_code}' -H "Authorization: Bearer $(secret MAS_SECRET)" -H 'Content-Type: application/json' \
-      -d "{\"localpart\": \"$ADMIN_USER\"}" "$HOMESERVER_URL/_synapse/mas/provision_user" 2>&1 || true)
-    [[ $reply == *$'\n200' || $reply == *$'\n201' ]] || die "could not provision $ADMIN_MXID through /_synapse/mas/: $(describe_reply "$reply")"
+    mas_post provision_user "{\"localpart\": \"$ADMIN_USER\"}"
     # The admin token's device (the service makes it at start too): Synapse sends events only for a token with one.
-    reply=$(curl -sS --max-time 10 -w '\n%{http_code}' -H "Authorization: Bearer $(secret MAS_SECRET)" -H 'Content-Type: application/json' \
-      -d "{\"localpart\": \"$ADMIN_USER\", \"device_id\": \"OPENMEETSERVICE\"}" "$HOMESERVER_URL/_synapse/mas/upsert_device" 2>&1 || true)
-    [[ $reply == *$'\n200' || $reply == *$'\n201' ]] || die "could not make $ADMIN_MXID's device through /_synapse/mas/: $(describe_reply "$reply")"
+    mas_post upsert_device "{\"localpart\": \"$ADMIN_USER\", \"device_id\": \"OPENMEETSERVICE\"}"
   elif ! whoami_ok "$token"; then
     say "creating or signing in the server admin $ADMIN_MXID"
     password=$(secret ADMIN_PASSWORD)

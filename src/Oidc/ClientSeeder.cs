@@ -63,14 +63,7 @@ public sealed class ClientSeeder(IServiceProvider services, OidcConfig config) :
                 descriptor.PostLogoutRedirectUris.Add(new Uri(uri));
             }
 
-            if (await manager.FindByClientIdAsync(client.ClientId, cancellationToken) is { } existing)
-            {
-                await manager.UpdateAsync(existing, descriptor, cancellationToken);
-            }
-            else
-            {
-                await manager.CreateAsync(descriptor, cancellationToken);
-            }
+            await SaveAsync(manager, descriptor, cancellationToken);
         }
     }
 

@@ -1,10 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace OpenMeet.EndToEnd.Tests;
 
@@ -16,14 +13,7 @@ public sealed class CredentialsEndToEndTests(LiveStackFixture stack)
     /// <summary>An OpenMeet token for a user, as OpenMeet's API issues them (HS256 in the dev stack).</summary>
     private HttpClient AsOpenMeetUser(string tenant, string slug, string session = "session-1")
     {
-        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = stack["OPENMEET_JWT_ISSUER"],
-            Audience = stack["OPENMEET_JWT_AUDIENCE"],
-            Claims = new Dictionary<string, object> { ["sub"] = slug, ["tenant_id"] = tenant, ["name"] = "Credential Tester", ["sid"] = session },
-            Expires = DateTime.UtcNow.AddMinutes(5),
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(stack["OPENMEET_JWT_SECRET"])), SecurityAlgorithms.HmacSha256),
-        });
+        var token = om.OpenMeetToken(tenant, slug, session, "Credential Tester");
         var client = new HttpClient { BaseAddress = new Uri(stack["PUBLIC_URL"].TrimEnd('/') + "/") };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;

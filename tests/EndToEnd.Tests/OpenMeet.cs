@@ -108,13 +108,15 @@ internal sealed class OpenMeet(LiveStackFixture stack)
         return stack.Synapse(session.GetProperty("accessToken").GetString());
     }
 
-    /// <summary>The token OpenMeet's web client holds for a person: HS256 with the stack's OpenMeet key, a session id.</summary>
-    public string OpenMeetToken(string tenant, string slug, string session) => new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(
+    /// <summary>The token OpenMeet's web client holds for a person: HS256 with the stack's OpenMeet key, a session id, a name if given.</summary>
+    public string OpenMeetToken(string tenant, string slug, string session, string? name = null) => new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(
         new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
         {
             Issuer = stack["OPENMEET_JWT_ISSUER"],
             Audience = stack["OPENMEET_JWT_AUDIENCE"],
-            Claims = new Dictionary<string, object> { ["sub"] = slug, ["tenant_id"] = tenant, ["sid"] = session },
+            Claims = name is null
+                ? new Dictionary<string, object> { ["sub"] = slug, ["tenant_id"] = tenant, ["sid"] = session }
+                : new Dictionary<string, object> { ["sub"] = slug, ["tenant_id"] = tenant, ["sid"] = session, ["name"] = name },
             Expires = DateTime.UtcNow.AddMinutes(5),
             SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(
                 new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(stack["OPENMEET_JWT_SECRET"])),

@@ -1,8 +1,6 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -34,23 +32,11 @@ public static class ClientRegistration
     }
 
     /// <summary>Registrations per client address: 10 a minute.</summary>
-    public sealed class Limit : IDisposable
-    {
-        private readonly PartitionedRateLimiter<string> limiter = PartitionedRateLimiter.Create<string, string>(address =>
-            RateLimitPartition.GetFixedWindowLimiter(address, _ => new FixedWindowRateLimiterOptions { PermitLimit = PerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-
-        public bool TryTake(IPAddress? address)
-        {
-            using var lease = limiter.AttemptAcquire(address?.ToString() ?? "");
-            return lease.IsAcquired;
-        }
-
-        public void Dispose() => limiter.Dispose();
-    }
+    public sealed class Limit() : PerMinuteLimit(PerMinute);
 
     private static async Task<IResult> RegisterAsync(HttpContext http, IOpenIddictApplicationManager applications, Limit limit)
     {
-        if (!limit.TryTake(http.Connection.RemoteIpAddress))
+        if (!limit.TryTake(http.Connection.RemoteIpAddress?.ToString() ?? ""))
         {
             http.Response.Headers.RetryAfter = "60";
             return Error("temporarily_unavailable", "Too many registrations from this address; try again in a minute.", 429);

@@ -51,8 +51,9 @@ public static class ConsentPage
         return id;
     }
 
-    private static async Task<(OidcPerson Person, string Back, object Application, string ClientId)?> ReadAsync(HttpContext http, string? returnUrl,
-        IOidcPeople people, IOpenIddictApplicationManager applications)
+    /// <summary>The signed-in person, the authorization request to go back to, its parameters, and its client.</summary>
+    private static async Task<(OidcPerson Person, string Back, System.Collections.Specialized.NameValueCollection Query, object Application)?> ReadAsync(
+        HttpContext http, string? returnUrl, IOidcPeople people, IOpenIddictApplicationManager applications)
     {
         var session = await http.AuthenticateAsync(OidcIssuer.SessionScheme);
         if (SignInPages.SafeReturn(returnUrl) is not { } back || session.Principal?.FindFirst(Identity.UserKeyClaim)?.Value is not { } key
@@ -61,13 +62,13 @@ public static class ConsentPage
             return null;
         }
 
-        var clientId = HttpUtility.ParseQueryString(new Uri("http://x" + back).Query)["client_id"] ?? "";
-        return await applications.FindByClientIdAsync(clientId, http.RequestAborted) is { } application ? (person, back, application, clientId) : null;
+        var query = HttpUtility.ParseQueryString(new Uri("http://x" + back).Query);
+        return await applications.FindByClientIdAsync(query["client_id"] ?? "", http.RequestAborted) is { } application ? (person, back, query, application) : null;
     }
 
     private static async Task<IResult> ShowAsync(string? returnUrl, HttpContext http, IOidcPeople people, IOpenIddictApplicationManager applications, IAntiforgery antiforgery)
     {
-        if (await ReadAsync(http, returnUrl, people, applications) is not var (person, back, application, _))
+        if (await ReadAsync(http, returnUrl, people, applications) is not var (person, back, query, application))
         {
             return Html.Error("Nothing to allow", "Start signing in from your Matrix app.");
         }
@@ -75,7 +76,7 @@ public static class ConsentPage
         var properties = await applications.GetPropertiesAsync(application, http.RequestAborted);
         var site = properties.TryGetValue(ClientRegistration.ClientUriProperty, out var uri) ? uri.GetString() : null;
         var name = await applications.GetDisplayNameAsync(application, http.RequestAborted) ?? "An app";
-        var redirect = HttpUtility.ParseQueryString(new Uri("http://x" + back).Query)["redirect_uri"] ?? "";
+        var redirect = query["redirect_uri"] ?? "";
         var csrf = antiforgery.GetAndStoreTokens(http);
         return Html.Page("Allow this app?", $"""
             <p><strong>{Html.E(name)}</strong>{(site is null ? "" : $" ({Html.E(new Uri(site).Host)})")} asks to use your Matrix account
@@ -104,7 +105,7 @@ public static class ConsentPage
             return Html.Error("Please try again", "This form expired or did not come from this site. Start signing in again from your app.");
         }
 
-        if (await ReadAsync(http, form["returnUrl"], people, applications) is not var (person, back, application, _))
+        if (await ReadAsync(http, form["returnUrl"], people, applications) is not var (person, back, query, application))
         {
             return Html.Error("Nothing to allow", "Start signing in from your Matrix app.");
         }
@@ -114,7 +115,7 @@ public static class ConsentPage
             return Results.Redirect($"{back}&{DeniedParameter}=denied");
         }
 
-        var scopes = (HttpUtility.ParseQueryString(new Uri("http://x" + back).Query)["scope"] ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var scopes = (query["scope"] ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var principal = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(OidcIssuer.SessionScheme));
         principal.SetClaim(Claims.Subject, person.Subject);
         await authorizations.CreateAsync(principal, person.Subject, (await applications.GetIdAsync(application, http.RequestAborted))!,

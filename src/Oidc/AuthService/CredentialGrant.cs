@@ -47,8 +47,8 @@ public sealed class CredentialGrant
             : null;
     }
 
-    /// <summary>The scopes of a web client's session: OpenID, the Matrix API, its device, refreshable.</summary>
-    public static string[] Scopes(string deviceId) => ["openid", "offline_access", MatrixScopes.Api, MatrixScopes.DevicePrefix + deviceId];
+    /// <summary>The scopes of a web client's session: OpenID, the Matrix API (which brings a refresh token), its device.</summary>
+    public static string[] Scopes(string deviceId) => ["openid", MatrixScopes.Api, MatrixScopes.DevicePrefix + deviceId];
 
     /// <summary>The session id the tokens carry (as sid): the device, which is the web client's session.</summary>
     public static string Session(string deviceId) => "credential:" + deviceId;
