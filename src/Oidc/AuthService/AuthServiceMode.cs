@@ -31,7 +31,8 @@ public static class AuthServiceMode
         o.AddEventHandler(HomeserverIntrospection.Credentials.Descriptor);
         o.AddEventHandler(HomeserverIntrospection.MatrixFields.Descriptor);
         o.AddEventHandler(ScopePolicy.Descriptor);
-        o.AddEventHandler(SessionEnd.Descriptor);
+        o.AddEventHandler(SessionEnd.Revoked.Descriptor);
+        o.AddEventHandler(SessionEnd.Reused.Descriptor);
         o.AddEventHandler<HandleConfigurationRequestContext>(b => b.UseInlineHandler(context =>
         {
             // Synapse refuses metadata without an account management URI; Matrix clients link to it.

@@ -98,6 +98,45 @@ public sealed class AuthServiceIntrospectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AReusedRefreshTokenEndsItsSessionInSynapseAtOnce()
+    {
+        var tokens = await TokensAsync($"openid urn:matrix:client:api:* urn:matrix:client:device:{Device}");
+        synapse.Account("ann.one")!.Devices.Should().ContainKey(Device, "the token exchange makes the device first");
+        var refresh = tokens.GetProperty("refresh_token").GetString()!;
+        var refreshed = await new CodeFlow(host).RefreshAsync(refresh);
+
+        using var browser = host.Browser();
+        using var again = await browser.PostAsync("/oidc/token", new FormUrlEncodedContent([
+            new("grant_type", "refresh_token"), new("refresh_token", refresh),
+            new("client_id", SignInHost.ClientId), new("client_secret", SignInHost.ClientSecret)]));
+
+        again.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString().Should().Be("invalid_grant");
+        synapse.Account("ann.one")!.Devices.Should().NotContainKey(Device,
+            "a used refresh token coming again is a stolen copy: Synapse's cached introspection must not keep the session alive");
+        (await IntrospectAsync(refreshed.GetProperty("access_token").GetString()!)).Body.GetProperty("active").GetBoolean()
+            .Should().BeFalse("the whole chain is revoked, the newest access token too");
+    }
+
+    [Fact]
+    public async Task ARedeemedCodeComingAgainEndsItsSessionInSynapse()
+    {
+        CodeFlow.Provisioned(host, "t1/ann");
+        var flow = new CodeFlow(host);
+        var code = await flow.CodeAsync(await host.SessionByPasswordAsync("t1", "ann"), $"openid urn:matrix:client:api:* urn:matrix:client:device:{Device}");
+        var tokens = await flow.RedeemAsync(code);
+
+        using var browser = host.Browser();
+        using var again = await browser.PostAsync("/oidc/token", new FormUrlEncodedContent([
+            new("grant_type", "authorization_code"), new("code", code), new("redirect_uri", SignInHost.RedirectUri),
+            new("code_verifier", flow.Verifier), new("client_id", SignInHost.ClientId), new("client_secret", SignInHost.ClientSecret)]));
+
+        again.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        synapse.Account("ann.one")!.Devices.Should().NotContainKey(Device, "RFC 6749 4.1.2: the tokens a reused code gave are revoked");
+        (await IntrospectAsync(tokens.GetProperty("access_token").GetString()!)).Body.GetProperty("active").GetBoolean().Should().BeFalse();
+    }
+
+    [Fact]
     public async Task OnlyTheSharedSecretIntrospects()
     {
         var access = (await TokensAsync("openid urn:matrix:client:api:*")).GetProperty("access_token").GetString()!;
