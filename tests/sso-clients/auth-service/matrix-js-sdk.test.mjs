@@ -3,7 +3,8 @@
 // matrix_authentication_service: discovery through Synapse's auth_metadata, dynamic registration, the
 // authorization code with PKCE (our login and consent pages walked as a browser would, by HTTP), the
 // token exchange; then whoami with the SDK's device, a joined managed room, a message sent by one person
-// and received by another through sync; a refreshed token; a revoked person's client refused.
+// and received by another through sync; a refreshed token, and a reused one ending the session; a
+// revoked person's client refused.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -152,10 +153,12 @@ describe('matrix-js-sdk signs in OAuth-natively against the issuer as Synapse\'s
     const whoami = await sdk.createClient({ baseUrl: hs, accessToken: refreshed.accessToken }).whoami();
     assert.equal(whoami.device_id, ola.deviceId, 'the same device after a refresh');
 
-    // The refresh token it was given before works once: used again, it is refused.
+    // The refresh token it was given before works once: used again (a stolen copy), it is refused, and
+    // the session ends in Synapse at once, the newest token too, whatever Synapse remembers of it.
     const reused = await token({ grant_type: 'refresh_token', refresh_token: ola.tokenResponse.refresh_token, client_id: ola.clientId });
     assert.equal(reused.status, 400);
     assert.equal((await reused.json()).error, 'invalid_grant');
+    assert.equal((await whoami(refreshed.accessToken)).status, 401, 'the chain\'s device is deleted');
   });
 
   it('signs out by revoking its token, which ends the session in Synapse at once', async () => {
