@@ -15,6 +15,7 @@ namespace OpenMeet.Oidc.AuthService;
 /// client's own site (web) or to the device (native: loopback, or the site's reverse-DNS scheme).
 /// The same metadata registers the same client again, so a client that registers at every start does
 /// not grow the store. A registered client gets nothing before the person consents on our page.
+/// One that has not registered for a day and has no token left is pruned (<see cref="OidcPruning"/>).
 /// </summary>
 public static class ClientRegistration
 {
@@ -22,6 +23,9 @@ public static class ClientRegistration
     /// <summary>In a client's properties: registered here, so the person is asked before it gets anything.</summary>
     public const string DynamicProperty = "dynamic";
     public const string ClientUriProperty = "client_uri";
+    /// <summary>In a client's properties: when it last registered (unix seconds); one not seen for a day and without tokens is pruned.</summary>
+    public const string SeenProperty = "seen_at";
+    public const string RegisteredProperty = "registered_at";
     private const int MaxBody = 16 * 1024;
     public const int PerMinute = 10;
 
@@ -97,7 +101,8 @@ public static class ClientRegistration
                 {
                     [DynamicProperty] = JsonSerializer.SerializeToElement(true),
                     [ClientUriProperty] = JsonSerializer.SerializeToElement(client.ClientUri),
-                    ["registered_at"] = JsonSerializer.SerializeToElement(issuedAt.ToUnixTimeSeconds()),
+                    [RegisteredProperty] = JsonSerializer.SerializeToElement(issuedAt.ToUnixTimeSeconds()),
+                    [SeenProperty] = JsonSerializer.SerializeToElement(issuedAt.ToUnixTimeSeconds()),
                 },
             };
             if (client.Refresh)
@@ -115,9 +120,26 @@ public static class ClientRegistration
         else
         {
             var properties = await applications.GetPropertiesAsync(existing, http.RequestAborted);
-            if (properties.TryGetValue("registered_at", out var at) && at.TryGetInt64(out var seconds))
+            if (properties.TryGetValue(RegisteredProperty, out var at) && at.TryGetInt64(out var seconds))
             {
                 issuedAt = DateTimeOffset.FromUnixTimeSeconds(seconds);
+            }
+
+            // Seen again: kept from pruning while the person signs in (written at most once an hour).
+            var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            if (!properties.TryGetValue(SeenProperty, out var seen) || !seen.TryGetInt64(out var seenAt) || now - seenAt > 3600)
+            {
+                var descriptor = new OpenIddictApplicationDescriptor();
+                await applications.PopulateAsync(descriptor, existing, http.RequestAborted);
+                descriptor.Properties[SeenProperty] = JsonSerializer.SerializeToElement(now);
+                try
+                {
+                    await applications.UpdateAsync(existing, descriptor, http.RequestAborted);
+                }
+                catch (OpenIddictExceptions.ConcurrencyException)
+                {
+                    // Another registration of the same client wrote it just now: seen all the same.
+                }
             }
         }
 

@@ -4,7 +4,12 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Web;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using OpenMeet.Oidc;
+using OpenMeet.Oidc.AuthService;
 using OpenMeet.AppService.Tests.Reconciliation;
 using OpenMeet.AppService.Tests.SignIn;
 
@@ -68,6 +73,42 @@ public sealed class AuthServiceRegistrationTests : IAsyncLifetime
 
         (await RegisterAsync(Metadata())).Body.GetProperty("client_id").GetString().Should().Be(clientId, "a client registering at every start finds its own");
         (await RegisterAsync(Metadata("http://127.0.0.1:9999/other"))).Body.GetProperty("client_id").GetString().Should().NotBe(clientId);
+    }
+
+    [Fact]
+    public async Task AClientNotSeenForADayIsPrunedAndRegistersAgainAsItself()
+    {
+        var clientId = (await RegisterAsync(Metadata())).Body.GetProperty("client_id").GetString()!;
+        var pruning = host.Service.Services.GetServices<IHostedService>().OfType<OidcPruning>().Single();
+        async Task AgeAsync()
+        {
+            await using var scope = host.Service.Services.CreateAsyncScope();
+            var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+            var client = (await applications.FindByClientIdAsync(clientId))!;
+            var descriptor = new OpenIddictApplicationDescriptor();
+            await applications.PopulateAsync(descriptor, client);
+            descriptor.Properties[ClientRegistration.SeenProperty] = JsonSerializer.SerializeToElement(DateTimeOffset.UtcNow.AddDays(-2).ToUnixTimeSeconds());
+            await applications.UpdateAsync(client, descriptor);
+        }
+
+        async Task<bool> KnownAsync()
+        {
+            await using var scope = host.Service.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>().FindByClientIdAsync(clientId) is not null;
+        }
+
+        await AgeAsync();
+        (await RegisterAsync(Metadata())).Status.Should().Be(HttpStatusCode.Created);
+        (await pruning.PruneAsync(DateTimeOffset.UtcNow, CancellationToken.None)).Clients.Should().Be(0, "registering again is being seen: someone is signing in with it");
+        (await KnownAsync()).Should().BeTrue();
+
+        await AgeAsync();
+        (await pruning.PruneAsync(DateTimeOffset.UtcNow, CancellationToken.None)).Clients.Should().Be(1);
+        (await KnownAsync()).Should().BeFalse("a day unseen without a token left");
+
+        var (status, body) = await RegisterAsync(Metadata());
+        status.Should().Be(HttpStatusCode.Created, body.ToString());
+        body.GetProperty("client_id").GetString().Should().Be(clientId, "the same metadata is the same client, pruned or not");
     }
 
     [Theory]
