@@ -52,6 +52,12 @@ public interface IOidcPeople
     /// </summary>
     Task EndDeviceAsync(string userKey, string deviceId, CancellationToken ct);
 
+    /// <summary>
+    /// oidc.mode matrix_auth_service: lets the person reset their cross-signing keys in Synapse for the
+    /// next 10 minutes (Synapse sends them to the account page for it). Null when done; otherwise why not.
+    /// </summary>
+    Task<string?> AllowCrossSigningResetAsync(string userKey, CancellationToken ct);
+
     /// <summary>Claims the handle for the person; null, or why not.</summary>
     Task<string?> ClaimHandleAsync(OidcPerson person, string handle, CancellationToken ct);
 }

@@ -15,7 +15,7 @@ public static class OidcEndpoints
         app.MapOidcProtocol().MapOidcSignIn().MapOidcHandlePicker();
         if (app.ServiceProvider.GetRequiredService<OidcConfig>().IsAuthService)
         {
-            app.MapClientRegistration().MapConsentAndAccount();
+            app.MapClientRegistration().MapConsentPage().MapAccountPage();
         }
 
         return app;

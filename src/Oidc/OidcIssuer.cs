@@ -39,6 +39,7 @@ public static class OidcIssuer
         {
             services.AddSingleton<ClientRegistration.Limit>();
             services.AddSingleton<CredentialGrant>();
+            services.AddScoped<MatrixSessions>();
         }
 
         services.AddHttpClient(BackchannelLogout.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));

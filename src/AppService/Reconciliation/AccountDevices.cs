@@ -66,6 +66,24 @@ public sealed partial class AccountDevices(Store store, ReconcileBacklog backlog
         }
     }
 
+    /// <summary>
+    /// Lets the person replace their cross-signing keys (reset their encryption identity) for the next
+    /// 10 minutes, which Synapse asks the auth service to allow. Throws <see cref="InvalidOperationException"/>
+    /// for a person who is unknown, revoked or has no account, and the failure of Synapse otherwise.
+    /// </summary>
+    public async Task AllowCrossSigningResetAsync(string userKey, CancellationToken ct)
+    {
+        RequireAuthService();
+        var user = store.Users.FindById(userKey);
+        Refuse(userKey, user);
+        if (user!.UserId is not { } userId)
+        {
+            throw new InvalidOperationException($"{userKey} has no Matrix account yet");
+        }
+
+        await mas.AllowCrossSigningResetAsync(userId[1..userId.IndexOf(':', StringComparison.Ordinal)], ct);
+    }
+
     /// <summary>The account reconcile's last step: the stored changes, oldest first, each forgotten once Synapse has it.</summary>
     internal async Task ApplyAsync(string userKey, CancellationToken ct)
     {

@@ -170,13 +170,20 @@ public sealed class OidcPeople(
     // Bounded: a token request waits for Synapse at most this long, then the client is told to try again.
     private static readonly TimeSpan DeviceWait = TimeSpan.FromSeconds(15);
 
-    public async Task<string?> EnsureDeviceAsync(OidcPerson person, string deviceId, string displayName, CancellationToken ct)
+    public Task<string?> EnsureDeviceAsync(OidcPerson person, string deviceId, string displayName, CancellationToken ct) =>
+        BoundedAsync(bounded => devices.EnsureDeviceAsync(person.UserKey, deviceId, displayName, bounded), ct);
+
+    public Task<string?> AllowCrossSigningResetAsync(string userKey, CancellationToken ct) =>
+        BoundedAsync(bounded => devices.AllowCrossSigningResetAsync(userKey, bounded), ct);
+
+    /// <summary>A call to Synapse a person's request waits for, at most <see cref="DeviceWait"/>: null when done, otherwise why not.</summary>
+    private static async Task<string?> BoundedAsync(Func<CancellationToken, Task> call, CancellationToken ct)
     {
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
         bounded.CancelAfter(DeviceWait);
         try
         {
-            await devices.EnsureDeviceAsync(person.UserKey, deviceId, displayName, bounded.Token);
+            await call(bounded.Token);
             return null;
         }
         catch (InvalidOperationException e)

@@ -38,8 +38,7 @@ public static class AuthServiceMode
             // Synapse refuses metadata without an account management URI; Matrix clients link to it.
             context.Metadata["account_management_uri"] = $"{issuer}/account";
             context.Metadata["registration_endpoint"] = $"{issuer}/oauth2/register";
-            // The account page shows the person and where their profile is kept; it lists no sessions (yet).
-            context.Metadata["account_management_actions_supported"] = new OpenIddictParameter(["org.matrix.profile"]);
+            context.Metadata["account_management_actions_supported"] = new OpenIddictParameter([.. AccountPage.Actions]);
             context.Metadata["prompt_values_supported"] = new OpenIddictParameter([PromptValues.Login, PromptValues.None]);
             context.Metadata.Remove("backchannel_logout_supported");
             context.Metadata.Remove("backchannel_logout_session_supported");

@@ -14,18 +14,17 @@ namespace OpenMeet.Oidc.AuthService;
 /// <summary>
 /// A client that registered itself (any site can) gets a person's Matrix account only after the person
 /// said yes on this page, once per client and scopes: open registration and a live sign-in cookie must
-/// not hand out accounts silently. Also the account page Synapse links to (account_management_uri).
+/// not hand out accounts silently.
 /// </summary>
 public static class ConsentPage
 {
     /// <summary>Added to the authorization request when the person said no, so it ends with access_denied at the client.</summary>
     public const string DeniedParameter = "openmeet_consent";
 
-    public static IEndpointRouteBuilder MapConsentAndAccount(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapConsentPage(this IEndpointRouteBuilder app)
     {
         app.MapGet("/oidc/consent", (Delegate)ShowAsync);
         app.MapPost("/oidc/consent", (Delegate)AnswerAsync);
-        app.MapGet("/oidc/account", (Delegate)AccountAsync);
         return app;
     }
 
@@ -121,20 +120,5 @@ public static class ConsentPage
         await authorizations.CreateAsync(principal, person.Subject, (await applications.GetIdAsync(application, http.RequestAborted))!,
             AuthorizationTypes.Permanent, [.. scopes], http.RequestAborted);
         return Results.Redirect(back);
-    }
-
-    private static async Task<IResult> AccountAsync(HttpContext http, IOidcPeople people)
-    {
-        var session = await http.AuthenticateAsync(OidcIssuer.SessionScheme);
-        if (session.Principal?.FindFirst(Identity.UserKeyClaim)?.Value is not { } key || people.Find(key) is not { } person)
-        {
-            return Html.Page("Your Matrix account", "<p>You are not signed in here. Your name, email and communities are managed in OpenMeet.</p>");
-        }
-
-        return Html.Page("Your Matrix account", $"""
-            <p>You are <strong>@{Html.E(person.Handle)}</strong> ({Html.E(person.Name)}) of {Html.E(person.TenantDomain ?? person.TenantId)}.</p>
-            <p class="hint">Your name, email and communities are managed in OpenMeet. Sign out of a Matrix app in the app; it ends that app's session.</p>
-            <p><a class="button" href="/oidc/logout">Sign out here</a></p>
-            """);
     }
 }

@@ -16,30 +16,30 @@ namespace OpenMeet.Oidc.AuthService;
 /// </summary>
 public static class SessionEnd
 {
-    private static async ValueTask EndAsync(IOidcPeople people, System.Security.Claims.ClaimsPrincipal? principal, CancellationToken ct)
-    {
-        if (principal?.GetClaim(Identity.UserKeyClaim) is { } userKey && MatrixScopes.DeviceOf(principal.GetScopes()) is { } device)
-        {
-            await people.EndDeviceAsync(userKey, device, ct);
-        }
-    }
+    private static Task EndAsync(MatrixSessions sessions, System.Security.Claims.ClaimsPrincipal? principal, CancellationToken ct) =>
+        principal?.GetClaim(Claims.Subject) is { } subject && principal.GetClaim(Identity.UserKeyClaim) is { } userKey
+            && MatrixScopes.DeviceOf(principal.GetScopes()) is { } device
+            ? sessions.EndAsync(subject, userKey, device, ct)
+            : Task.CompletedTask;
 
-    public sealed class Revoked(IOidcPeople people) : IOpenIddictServerHandler<HandleRevocationRequestContext>
+    /// <summary>Signing out ends the whole session, whichever of its tokens the app revoked (RFC 7009 section 2.1 allows it).</summary>
+    public sealed class Revoked(MatrixSessions sessions) : IOpenIddictServerHandler<HandleRevocationRequestContext>
     {
         public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<HandleRevocationRequestContext>()
-            .UseSingletonHandler<Revoked>()
+            .UseScopedHandler<Revoked>()
             .SetOrder(OpenIddictServerHandlers.Revocation.RevokeToken.Descriptor.Order + 1_000)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
 
-        public ValueTask HandleAsync(HandleRevocationRequestContext context) => EndAsync(people, context.GenericTokenPrincipal, context.CancellationToken);
+        public async ValueTask HandleAsync(HandleRevocationRequestContext context) =>
+            await EndAsync(sessions, context.GenericTokenPrincipal, context.CancellationToken);
     }
 
     /// <summary>
     /// Runs just before OpenIddict's own check of the token's entry, which refuses a redeemed token and
     /// revokes its chain; a chain is one sign-in, so one device.
     /// </summary>
-    public sealed class Reused(IOidcPeople people, IOpenIddictTokenManager tokens) : IOpenIddictServerHandler<ValidateTokenContext>
+    public sealed class Reused(MatrixSessions sessions, IOpenIddictTokenManager tokens) : IOpenIddictServerHandler<ValidateTokenContext>
     {
         public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
             .UseScopedHandler<Reused>()
@@ -56,7 +56,7 @@ public static class SessionEnd
                 return;
             }
 
-            await EndAsync(people, context.Principal, context.CancellationToken);
+            await EndAsync(sessions, context.Principal, context.CancellationToken);
         }
     }
 }

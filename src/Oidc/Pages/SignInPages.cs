@@ -30,9 +30,11 @@ public static class SignInPages
     private const int MaxPassword = 1024;
     private const int MaxReturnUrl = 8192;
 
-    /// <summary>Only our own authorization endpoint is a place to go back to: no open redirects.</summary>
+    /// <summary>Only our own authorization endpoint and account page are places to go back to: no open redirects.</summary>
     public static string? SafeReturn(string? url) =>
-        url is { Length: <= MaxReturnUrl } && url.StartsWith("/oidc/authorize?", StringComparison.Ordinal) && !url.Contains("//", StringComparison.Ordinal) ? url : null;
+        url is { Length: <= MaxReturnUrl } && !url.Contains("//", StringComparison.Ordinal)
+        && (url.StartsWith("/oidc/authorize?", StringComparison.Ordinal) || url == AuthService.AccountPage.Path || url.StartsWith(AuthService.AccountPage.Path + "?", StringComparison.Ordinal))
+            ? url : null;
 
     private static IResult ShowLogin(string? returnUrl, HttpContext http, OidcConfig config, IAntiforgery antiforgery, IOidcPeople people) =>
         SafeReturn(returnUrl) is not { } back

@@ -3,11 +3,12 @@
 // matrix_authentication_service: discovery through Synapse's auth_metadata, dynamic registration, the
 // authorization code with PKCE (our login and consent pages walked as a browser would, by HTTP), the
 // token exchange; then whoami with the SDK's device, a joined managed room, a message sent by one person
-// and received by another through sync; a refreshed token, and a reused one ending the session; a
-// revoked person's client refused.
+// and received by another through sync; a refreshed token, and a reused one ending the session; the
+// account page signing the session out and allowing a cross-signing reset; a revoked person's client
+// refused.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { Browserless, env, fresh, putInternal } from '../stack.mjs';
 
 /** The browser storage oidc-client-ts keeps its sign-in state in; nothing else of a browser is needed. */
@@ -99,7 +100,7 @@ async function signIn(tenant, user) {
   assert.equal(`${back.origin}${back.pathname}`, redirectUri);
 
   const { tokenResponse, idTokenClaims } = await sdk.completeAuthorizationCodeGrant(back.searchParams.get('code'), back.searchParams.get('state'));
-  return { metadata, clientId, deviceId, tokenResponse, idTokenClaims };
+  return { metadata, clientId, deviceId, tokenResponse, idTokenClaims, browser };
 }
 
 describe('matrix-js-sdk signs in OAuth-natively against the issuer as Synapse\'s auth service', { timeout: 240_000 }, () => {
@@ -172,6 +173,48 @@ describe('matrix-js-sdk signs in OAuth-natively against the issuer as Synapse\'s
     });
     assert.equal(revoked.status, 200);
     assert.equal((await whoami(access)).status, 401, 'the device is gone, whatever Synapse remembers of the token');
+  });
+
+  it('is signed out from the account page Synapse links to, which ends its session in Synapse at once', async () => {
+    const ola = await signIn(tenant, 'ola');
+    assert.equal((await whoami(ola.tokenResponse.access_token)).status, 200);
+    const list = await (await ola.browser.send(`${ola.metadata.account_management_uri}?action=org.matrix.sessions_list`)).text();
+    assert.match(list, /matrix-js-sdk test/);
+    assert.ok(list.includes(ola.deviceId), 'the SDK\'s session is listed');
+
+    // What Element opens to sign a session out (MSC4191), in the browser the person signed in with.
+    const end = `${ola.metadata.account_management_uri}?action=org.matrix.session_end&device_id=${encodeURIComponent(ola.deviceId)}`;
+    const done = await ola.browser.submit(end, '/oidc/account/sign-out', {});
+    assert.equal(done.status, 200, await done.text());
+    assert.equal((await whoami(ola.tokenResponse.access_token)).status, 401);
+  });
+
+  it('resets its cross-signing keys once the person allowed it on the account page', async () => {
+    const ola = await signIn(tenant, 'ola');
+    const userId = `@${handles.ola}:${env('SERVER_NAME')}`;
+    const masterKey = () => {
+      const key = Buffer.from(generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x, 'base64url').toString('base64').replace(/=+$/, '');
+      return { user_id: userId, usage: ['master'], keys: { [`ed25519:${key}`]: key } };
+    };
+    const upload = (key) => fetch(`${hs}/_matrix/client/v3/keys/device_signing/upload`, {
+      method: 'POST', headers: { authorization: `Bearer ${ola.tokenResponse.access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ master_key: key }),
+    });
+    const first = await upload(masterKey());
+    assert.equal(first.status, 200, `the first keys need no approval: ${await first.text()}`);
+
+    // Replacing them does: Synapse sends the person to our account page (it has no other way in this mode).
+    const replacement = masterKey();
+    const refused = await upload(replacement);
+    assert.equal(refused.status, 401);
+    const url = (await refused.json()).params['m.oauth'].url;
+    assert.equal(url, `${ola.metadata.account_management_uri}?action=org.matrix.cross_signing_reset`);
+    assert.match(await (await ola.browser.send(url)).text(), /Reset your encryption identity\?/);
+    const allowed = await ola.browser.submit(url, '/oidc/account/cross-signing-reset', {});
+    assert.equal(allowed.status, 200, await allowed.text());
+
+    const replaced = await upload(replacement);
+    assert.equal(replaced.status, 200, await replaced.text());
   });
 
   it('gives the credential API\'s web session from the issuer, refreshable there, one device a session', async () => {
