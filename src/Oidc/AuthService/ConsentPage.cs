@@ -30,7 +30,9 @@ public static class ConsentPage
 
     /// <summary>
     /// Whether the request's client must be consented to first: null when not (a configured client, or
-    /// consent given before), the application's id otherwise.
+    /// consent given before), the application's id otherwise. A Matrix app's scopes name its new device,
+    /// so in practice the person is asked at each sign-in, as Matrix's own auth service does; the consent
+    /// is kept as an ad-hoc grant, which the hourly pruning removes once unused, so they do not pile up.
     /// </summary>
     public static async Task<string?> NeededAsync(OpenIddictRequest request, OidcPerson person, IOpenIddictApplicationManager applications,
         IOpenIddictAuthorizationManager authorizations, CancellationToken ct)
@@ -42,7 +44,7 @@ public static class ConsentPage
         }
 
         var id = await applications.GetIdAsync(application, ct);
-        await foreach (var _ in authorizations.FindAsync(person.Subject, id, Statuses.Valid, AuthorizationTypes.Permanent, request.GetScopes(), ct))
+        await foreach (var _ in authorizations.FindAsync(person.Subject, id, Statuses.Valid, AuthorizationTypes.AdHoc, request.GetScopes(), ct))
         {
             return null;
         }
@@ -118,7 +120,7 @@ public static class ConsentPage
         var principal = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(OidcIssuer.SessionScheme));
         principal.SetClaim(Claims.Subject, person.Subject);
         await authorizations.CreateAsync(principal, person.Subject, (await applications.GetIdAsync(application, http.RequestAborted))!,
-            AuthorizationTypes.Permanent, [.. scopes], http.RequestAborted);
+            AuthorizationTypes.AdHoc, [.. scopes], http.RequestAborted);
         return Results.Redirect(back);
     }
 }

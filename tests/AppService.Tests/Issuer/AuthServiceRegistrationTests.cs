@@ -192,6 +192,26 @@ public sealed class AuthServiceRegistrationTests : IAsyncLifetime
         token.StatusCode.Should().Be(HttpStatusCode.OK, tokens.ToString());
         tokens.TryGetProperty("refresh_token", out _).Should().BeTrue();
         tokens.TryGetProperty("id_token", out _).Should().BeTrue();
+
+        // A consent names the sign-in's device: the pruning takes it once old (no pile of them); what stays are sign-ins with tokens.
+        await host.Service.Services.GetServices<IHostedService>().OfType<OidcPruning>().Single().PruneAsync(DateTimeOffset.UtcNow.AddDays(30), CancellationToken.None);
+        await using var scope = host.Service.Services.CreateAsyncScope();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        var grants = scope.ServiceProvider.GetRequiredService<IOpenIddictAuthorizationManager>();
+        var issued = scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>();
+        var withoutTokens = 0;
+        await foreach (var grant in grants.FindByApplicationIdAsync((await applications.GetIdAsync((await applications.FindByClientIdAsync(clientId))!))!))
+        {
+            var any = false;
+            await foreach (var _ in issued.FindByAuthorizationIdAsync((await grants.GetIdAsync(grant))!))
+            {
+                any = true;
+            }
+
+            withoutTokens += any ? 0 : 1;
+        }
+
+        withoutTokens.Should().Be(0, "the consent is gone, the sign-ins stay");
     }
 
     [Fact]
