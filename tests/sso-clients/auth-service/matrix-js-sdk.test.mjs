@@ -151,8 +151,8 @@ describe('matrix-js-sdk signs in OAuth-natively against the issuer as Synapse\'s
     await refresher.oidcClientReady;
     const refreshed = await refresher.doRefreshAccessToken(ola.tokenResponse.refresh_token);
     assert.notEqual(refreshed.accessToken, ola.tokenResponse.access_token);
-    const whoami = await sdk.createClient({ baseUrl: hs, accessToken: refreshed.accessToken }).whoami();
-    assert.equal(whoami.device_id, ola.deviceId, 'the same device after a refresh');
+    const me = await sdk.createClient({ baseUrl: hs, accessToken: refreshed.accessToken }).whoami();
+    assert.equal(me.device_id, ola.deviceId, 'the same device after a refresh');
 
     // The refresh token it was given before works once: used again (a stolen copy), it is refused, and
     // the session ends in Synapse at once, the newest token too, whatever Synapse remembers of it.
