@@ -1,5 +1,6 @@
 // What the tests share: the dev stack's addresses (from `synapse/dev.sh env`), OpenMeet's internal API
 // to create people, and a cookie-keeping fetch that walks our sign-in pages one redirect at a time.
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -98,6 +99,22 @@ export class Browserless {
     const html = await (await this.send(page)).text();
     return this.send(new URL(action, page).href, { method: 'POST', form: { ...Browserless.hidden(html), ...fields } });
   }
+}
+
+/**
+ * The person's steps in the browser for an app that registered itself with the auth service (up
+ * --auth-service): from the authorization URL to our login page, signed in there, then our consent
+ * page, which names the app, allowed. Returns where the issuer sends the browser back to.
+ */
+export async function signInAndAllow(browser, url, { tenant, user, password }, app) {
+  const login = await browser.follow(url);
+  assert.match(login, /\/oidc\/login\?returnUrl=/, 'not signed in yet: to the login page');
+  const authorize = await Browserless.location(await browser.submit(login, '/oidc/login', { tenant, user, password }), login);
+  const consent = await browser.follow(authorize);
+  assert.match(consent, /\/oidc\/consent\?returnUrl=/, 'a client that registered itself is asked about first');
+  assert.ok((await (await browser.send(consent)).text()).includes(app), `the consent page names ${app}`);
+  const again = await Browserless.location(await browser.submit(consent, '/oidc/consent', { answer: 'allow' }), consent);
+  return browser.follow(again);
 }
 
 const decode = (text) =>

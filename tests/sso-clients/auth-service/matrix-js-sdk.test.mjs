@@ -9,7 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, generateKeyPairSync } from 'node:crypto';
-import { Browserless, env, fresh, putInternal } from '../stack.mjs';
+import { Browserless, env, fresh, putInternal, signInAndAllow } from '../stack.mjs';
 
 /** The browser storage oidc-client-ts keeps its sign-in state in; nothing else of a browser is needed. */
 class MemoryStorage {
@@ -88,15 +88,7 @@ async function signIn(tenant, user) {
   const deviceId = new URL(url).searchParams.get('scope').match(/device:(\S+)/)[1];
 
   const browser = new Browserless();
-  const login = await browser.follow(url);
-  assert.match(login, /\/oidc\/login\?returnUrl=/, 'not signed in yet: to the login page');
-  const authorize = await Browserless.location(await browser.submit(login, '/oidc/login', { tenant, user, password }), login);
-  const consent = await browser.follow(authorize);
-  assert.match(consent, /\/oidc\/consent\?returnUrl=/, 'a client that registered itself is asked about first');
-  const page = await (await browser.send(consent)).text();
-  assert.match(page, /matrix-js-sdk test/);
-  const again = await Browserless.location(await browser.submit(consent, '/oidc/consent', { answer: 'allow' }), consent);
-  const back = new URL(await browser.follow(again));
+  const back = new URL(await signInAndAllow(browser, url, { tenant, user, password }, 'matrix-js-sdk test'));
   assert.equal(`${back.origin}${back.pathname}`, redirectUri);
 
   const { tokenResponse, idTokenClaims } = await sdk.completeAuthorizationCodeGrant(back.searchParams.get('code'), back.searchParams.get('state'));
