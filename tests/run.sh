@@ -48,9 +48,10 @@ fi
 echo "==> end-to-end tests against the real Synapse"
 dotnet test tests/EndToEnd.Tests --no-build -nologo --filter "Category!=Faults" --logger "trx;LogFileName=e2e.trx" --results-directory "$results" || status=1
 
-# The fault suite in a bounded form (a few minutes); bash tests/faults.sh runs it at full size.
+# The fault suite in a bounded form (a few minutes), in both lanes; bash tests/faults.sh runs it at full size.
+bounded=(OPENMEET_FAULT_KILLS=3 OPENMEET_FAULT_OUTAGE_SECONDS=15 OPENMEET_FAULT_ROOMS=20)
 echo "==> fault tests, bounded: 3 kills, 15 s outages, 20 rooms"
-OPENMEET_FAULT_KILLS=3 OPENMEET_FAULT_OUTAGE_SECONDS=15 OPENMEET_FAULT_ROOMS=20 \
+env "${bounded[@]}" \
   dotnet test tests/EndToEnd.Tests --no-build -nologo --filter "Category=Faults" --logger "trx;LogFileName=faults.trx" --results-directory "$results" || status=1
 
 echo "==> SSO clients: openid-client and Chromium (tests/sso-clients) against the same stack"
@@ -65,13 +66,17 @@ else
 fi
 
 # The second lane: the same stack with the issuer as Synapse's matrix_authentication_service
-# (next-generation auth): the end-to-end suite again (but for legacy SSO's own tests, Lane=sso), and
-# matrix-js-sdk signing in OAuth-natively against it.
-echo "==> auth-service lane: synapse/dev.sh up --demo --auth-service, the end-to-end tests, matrix-js-sdk (tests/sso-clients/auth-service)"
+# (next-generation auth): the end-to-end suite again (but for legacy SSO's own tests, Lane=sso), the
+# bounded fault suite (the service it kills and restarts is the issuer too), and
+# matrix-js-sdk and openid-client against it.
+echo "==> auth-service lane: synapse/dev.sh up --demo --auth-service, the end-to-end and fault tests, matrix-js-sdk and openid-client (tests/sso-clients/auth-service)"
 mas_tap="$results/auth-service.tap"
 if bash synapse/dev.sh up --demo --auth-service; then
   OPENMEET_E2E_AUTH_SERVICE=1 dotnet test tests/EndToEnd.Tests --no-build -nologo --filter "Category!=Faults&Lane!=sso" \
     --logger "trx;LogFileName=e2e-auth-service.trx" --results-directory "$results" || status=1
+  echo "==> fault tests in the auth-service lane, bounded: 3 kills, 15 s outages, 20 rooms"
+  env OPENMEET_E2E_AUTH_SERVICE=1 "${bounded[@]}" dotnet test tests/EndToEnd.Tests --no-build -nologo --filter "Category=Faults" \
+    --logger "trx;LogFileName=faults-auth-service.trx" --results-directory "$results" || status=1
   (set -a; source <(bash synapse/dev.sh env); set +a; node --test --test-reporter=tap tests/sso-clients/auth-service/*.test.mjs) >"$mas_tap" || status=1
   grep -E '^ *not ok |^# (tests|pass|fail|todo) ' "$mas_tap"
 else
