@@ -222,6 +222,27 @@ public sealed class AuthServiceRegistrationTests : IAsyncLifetime
         var under = await browser.GetFromJsonAsync<JsonElement>("/oidc/.well-known/openid-configuration");
         root.GetProperty("issuer").GetString().Should().Be(under.GetProperty("issuer").GetString()).And.StartWith(host.Issuer);
         root.GetProperty("registration_endpoint").GetString().Should().Be(host.Issuer + "/oauth2/register");
+        root.GetProperty("token_endpoint_auth_methods_supported").EnumerateArray().Select(m => m.GetString()).Should().Contain("none",
+            "the clients that register here are public");
+    }
+
+    [Fact]
+    public async Task AnAddressRegistersAtMost30ClientsAMinute()
+    {
+        for (var i = 0; i < ClientRegistration.PerMinute; i++)
+        {
+            var metadata = Metadata();
+            metadata["client_name"] = $"App {i}";
+            (await RegisterAsync(metadata)).Status.Should().Be(HttpStatusCode.Created);
+        }
+
+        using var browser = host.Browser();
+        using var response = await browser.PostAsJsonAsync("/oidc/oauth2/register", Metadata());
+
+        response.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        response.Headers.RetryAfter!.Delta.Should().Be(TimeSpan.FromSeconds(60));
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString().Should().Be("temporarily_unavailable");
+        ClientRegistration.PerMinute.Should().Be(30, "the README says 30");
     }
 
     private async Task<HttpResponseMessage> GetAsync(string url, string cookie)

@@ -115,7 +115,7 @@ describe('openid-client against the issuer as Synapse\'s auth service', { timeou
     assert.deepEqual(await root.json(), { ...metadata }, 'the same document at the host\'s root');
   });
 
-  // Registrations are 10 a minute from an address, and matrix-js-sdk's test takes 8 of them: one
+  // Registrations are 30 a minute from an address, and matrix-js-sdk's test takes 8 of them: one
   // here, one refused below. (The same metadata giving the same client: AuthServiceRegistrationTests.)
   it('registers a public native client: no secret, auth method none, its loopback redirect URI', async () => {
     config = await client.dynamicClientRegistration(issuer, registration, client.None(), options);
