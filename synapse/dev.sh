@@ -372,6 +372,27 @@ mas_post() {
   [[ $reply == *$'\n200' || $reply == *$'\n201' ]] || die "/_synapse/mas/$1 for $ADMIN_MXID failed: $(describe_reply "$reply")"
 }
 
+# login_jwt LOCALPART: a token for Synapse's JWT login (jwt_config), as the credential API makes them.
+login_jwt() {
+  local now body
+  now=$(date +%s)
+  part() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
+  body="$(part '{"alg":"HS256","typ":"JWT"}').$(part "{\"sub\":\"$1\",\"iss\":\"openmeet-appservice\",\"aud\":\"synapse\",\"iat\":$now,\"exp\":$((now + 60))}")"
+  printf '%s.%s' "$body" "$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$(secret LOGIN_JWT_SECRET)" -binary | base64 -w0 | tr '+/' '-_' | tr -d '=')"
+}
+
+# The server admin with its password, made with the registration shared secret unless it exists.
+register_admin() {
+  (umask 077; printf '%s' "$(secret ADMIN_PASSWORD)" >"$SYN_DIR/.admin-password")
+  if ! chroot "$ROOT" synapse_register_new_matrix_user -c /data/homeserver.yaml -u "$ADMIN_USER" \
+    --password-file /data/.admin-password --admin --exists-ok "$HOMESERVER_URL" >"$LOGS/admin.log" 2>&1; then
+    rm -f "$SYN_DIR/.admin-password"
+    cat "$LOGS/admin.log" >&2
+    die "could not create $ADMIN_MXID"
+  fi
+  rm -f "$SYN_DIR/.admin-password"
+}
+
 # The server admin `operator`, created with the registration shared secret; its token is kept. In
 # auth-service mode the account is provisioned through /_synapse/mas/ and the token is ours.
 ensure_admin() {
@@ -383,15 +404,8 @@ ensure_admin() {
     mas_post upsert_device "{\"localpart\": \"$ADMIN_USER\", \"device_id\": \"OPENMEETSERVICE\"}"
   elif ! whoami_ok "$token"; then
     say "creating or signing in the server admin $ADMIN_MXID"
+    register_admin
     password=$(secret ADMIN_PASSWORD)
-    (umask 077; printf '%s' "$password" >"$SYN_DIR/.admin-password")
-    if ! chroot "$ROOT" synapse_register_new_matrix_user -c /data/homeserver.yaml -u "$ADMIN_USER" \
-      --password-file /data/.admin-password --admin --exists-ok "$HOMESERVER_URL" >"$LOGS/admin.log" 2>&1; then
-      rm -f "$SYN_DIR/.admin-password"
-      cat "$LOGS/admin.log" >&2
-      die "could not create $ADMIN_MXID"
-    fi
-    rm -f "$SYN_DIR/.admin-password"
     reply=$(curl -sS --max-time 10 -H 'Content-Type: application/json' --data-binary @- \
       "$HOMESERVER_URL/_matrix/client/v3/login" <<EOF
 {"type": "m.login.password", "identifier": {"type": "m.id.user", "user": "$ADMIN_USER"},
@@ -399,6 +413,13 @@ ensure_admin() {
 EOF
     )
     token=$(sed -n 's/.*"access_token" *: *"\([^"]*\)".*/\1/p' <<<"$reply")
+    if [[ -z $token ]]; then
+      # Made by an --auth-service stack first, the admin has no password: the JWT login lets it in.
+      reply=$(curl -sS --max-time 10 -H 'Content-Type: application/json' \
+        -d "{\"type\": \"org.matrix.login.jwt\", \"token\": \"$(login_jwt "$ADMIN_USER")\", \"initial_device_display_name\": \"dev.sh\"}" \
+        "$HOMESERVER_URL/_matrix/client/v3/login" 2>&1 || true)
+      token=$(sed -n 's/.*"access_token" *: *"\([^"]*\)".*/\1/p' <<<"$reply")
+    fi
     [[ -n $token ]] || die "login as $ADMIN_MXID failed: $reply"
     save_secret ADMIN_ACCESS_TOKEN "$token"
   fi
@@ -408,6 +429,12 @@ EOF
     say "restarting the appservice with the admin token"
     stop_daemon appservice
     start_appservice
+  fi
+  if [[ $MODE == matrix_auth_service ]]; then
+    # Synapse's admin flag too (provisioning does not set it), for an `up` without --auth-service later.
+    reply=$(curl -sS --max-time 10 -X PUT -w '\n%{http_code}' -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+      -d '{"admin": true}' "$HOMESERVER_URL/_synapse/admin/v2/users/$ADMIN_MXID" 2>&1 || true)
+    [[ $reply == *$'\n200' ]] || die "making $ADMIN_MXID Synapse's admin failed: $(describe_reply "$reply")"
   fi
 }
 
