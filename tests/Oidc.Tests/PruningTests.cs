@@ -50,14 +50,14 @@ public sealed class PruningTests : IAsyncDisposable
         sessions.FindAll().Select(d => d["_id"].AsString).Should().Equal("new-sid");
     }
 
-    private async Task<string> ClientAsync(string clientId, DateTimeOffset? seen)
+    private async Task<string> ClientAsync(string clientId, DateTimeOffset? seen, string property = ClientRegistration.SeenProperty)
     {
         await using var request = oidc.NewRequest();
         var descriptor = new OpenIddictApplicationDescriptor { ClientId = clientId, ClientType = ClientTypes.Public };
         if (seen is { } at)
         {
             descriptor.Properties[ClientRegistration.DynamicProperty] = System.Text.Json.JsonSerializer.SerializeToElement(true);
-            descriptor.Properties[ClientRegistration.SeenProperty] = System.Text.Json.JsonSerializer.SerializeToElement(at.ToUnixTimeSeconds());
+            descriptor.Properties[property] = System.Text.Json.JsonSerializer.SerializeToElement(at.ToUnixTimeSeconds());
         }
 
         return (await request.Applications.GetIdAsync(await request.Applications.CreateAsync(descriptor)))!;
@@ -71,6 +71,7 @@ public sealed class PruningTests : IAsyncDisposable
         await ClientAsync("dyn-in-use", now.AddDays(-30));
         await ClientAsync("dyn-registered-just-now", now.AddHours(-1));
         await ClientAsync("configured", seen: null);
+        await ClientAsync("dyn-registered-before-seen-at-was-kept", now.AddDays(-3), ClientRegistration.RegisteredProperty);
         await using (var request = oidc.NewRequest())
         {
             var inUse = await request.Applications.FindByClientIdAsync("dyn-in-use");
@@ -88,7 +89,7 @@ public sealed class PruningTests : IAsyncDisposable
         var pruning = new OidcPruning(oidc.Services.GetRequiredService<IServiceScopeFactory>(), oidc.Database, NullLogger<OidcPruning>.Instance);
         var (_, _, _, clients) = await pruning.PruneAsync(now, CancellationToken.None);
 
-        clients.Should().Be(1);
+        clients.Should().Be(2);
         oidc.Database.GetCollection<OidcApplication>(OidcCollections.Applications).FindAll().Select(a => a.ClientId)
             .Should().BeEquivalentTo(["dyn-in-use", "dyn-registered-just-now", "configured"], "a client with a live session, one signing someone in, and ours stay");
         oidc.Database.GetCollection<OidcAuthorization>(OidcCollections.Authorizations).Count().Should().Be(0, "the consent given to the pruned client goes with it");

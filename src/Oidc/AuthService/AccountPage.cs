@@ -38,21 +38,34 @@ public static partial class AccountPage
         return app;
     }
 
-    /// <summary>The signed-in person the page is for; null when nobody is signed in here.</summary>
-    private static async Task<OidcPerson?> PersonAsync(HttpContext http, IOidcPeople people)
+    /// <summary>How recent a sign-in must be to allow a reset of the encryption identity: not someone at a browser left signed in.</summary>
+    public static readonly TimeSpan RecentSignIn = TimeSpan.FromMinutes(10);
+
+    /// <summary>The signed-in person the page is for, and whether they signed in recently; null when nobody is signed in here.</summary>
+    private static async Task<(OidcPerson Person, bool Recent)?> SessionAsync(HttpContext http, IOidcPeople people)
     {
         var session = await http.AuthenticateAsync(OidcIssuer.SessionScheme);
-        return session.Principal?.FindFirst(Identity.UserKeyClaim)?.Value is { } key ? people.Find(key) : null;
+        if (session.Principal?.FindFirst(Identity.UserKeyClaim)?.Value is not { } key || people.Find(key) is not { } person)
+        {
+            return null;
+        }
+
+        var at = long.TryParse(session.Principal.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.AuthenticationTime)?.Value,
+            NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? seconds : 0;
+        return (person, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - at <= RecentSignIn.TotalSeconds);
     }
+
+    private static string SignInAgain(string back) => $"/oidc/login?returnUrl={Uri.EscapeDataString(back)}";
 
     private static async Task<IResult> ShowAsync(string? action, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "device_id")] string? deviceId,
         HttpContext http, IOidcPeople people, MatrixSessions sessions, IAntiforgery antiforgery)
     {
-        if (await PersonAsync(http, people) is not { } person)
+        var here = SignInPages.SafeReturn(http.Request.GetEncodedPathAndQuery());
+        if (await SessionAsync(http, people) is not var (person, recent))
         {
             // Signed in, the person comes back here with the same action.
-            return SignInPages.SafeReturn(http.Request.GetEncodedPathAndQuery()) is { } back
-                ? Results.Redirect($"/oidc/login?returnUrl={Uri.EscapeDataString(back)}")
+            return here is not null
+                ? Results.Redirect(SignInAgain(here))
                 : Html.Error("Your Matrix account", "This address is too long; open your account page from your Matrix app.");
         }
 
@@ -68,6 +81,11 @@ public static partial class AccountPage
         var all = await sessions.ListAsync(person.Subject, http.RequestAborted);
         switch (action)
         {
+            case CrossSigningReset when !recent:
+                return Html.Page("Reset your encryption identity?", $"""
+                    <p>Your Matrix app asks to reset the encryption identity of <strong>@{Html.E(person.Handle)}</strong>. To allow it, sign in again first.</p>
+                    <p><a class="button" href="{Html.E(SignInAgain(here ?? Path + "?action=" + CrossSigningReset))}">Sign in again</a></p>
+                    """);
             case CrossSigningReset:
                 return Html.Page("Reset your encryption identity?", $"""
                     <p>Your Matrix app asks to reset the encryption identity of <strong>@{Html.E(person.Handle)}</strong> (its cross-signing keys).
@@ -78,15 +96,20 @@ public static partial class AccountPage
                     """);
             case "org.matrix.session_view" or "org.matrix.device_view" or "session_view" or "org.matrix.session_end" or "org.matrix.device_delete" or "session_end"
                 when deviceId is not null:
+                if (!MatrixScopes.IsDeviceId(deviceId))
+                {
+                    return Html.Error("Sign out an app", "That is not a session's name.");
+                }
+
+                // A session not signed in through here (an idle one, one from before the move to this mode)
+                // may still have its device in Synapse, where nobody else can delete it now: it can go too.
                 var one = all.FirstOrDefault(s => string.Equals(s.DeviceId, deviceId, StringComparison.Ordinal));
-                return one is null
-                    ? Html.Page("Sign out an app", $"<p>No app is signed in here as the session <code>{Html.E(deviceId)}</code>: it has ended already, or it was not signed in through this page.</p><p><a href=\"{Path}\">Your account</a></p>", 404)
-                    : Html.Page("Sign out an app", $"""
-                        <p><strong>{Html.E(one.App)}</strong>, session <code>{Html.E(one.DeviceId)}</code>{Since(one)}.</p>
-                        <p class="hint">Signing it out ends its session at once; it has to sign in again.</p>
-                        {form(Path + "/sign-out", Html.Hidden("device_id", one.DeviceId), "Sign it out")}
-                        <p><a href="{Path}">Your account</a></p>
-                        """);
+                return Html.Page("Sign out an app", $"""
+                    <p>{(one is null ? "A Matrix app" : $"<strong>{Html.E(one.App)}</strong>")}, session <code>{Html.E(deviceId)}</code>{(one is null ? ", not signed in through this page now" : Since(one))}.</p>
+                    <p class="hint">Signing it out ends its session at once; it has to sign in again.</p>
+                    {form(Path + "/sign-out", Html.Hidden("device_id", deviceId), "Sign it out")}
+                    <p><a href="{Path}">Your account</a></p>
+                    """);
             default:
                 var list = all.Count == 0
                     ? "<p class=\"hint\">No app is signed in as you now.</p>"
@@ -106,7 +129,7 @@ public static partial class AccountPage
 
     private static async Task<IResult> SignOutAsync(HttpContext http, IOidcPeople people, MatrixSessions sessions, IAntiforgery antiforgery, ILoggerFactory logs)
     {
-        if (await CheckedAsync(http, people, antiforgery) is not (var person, var form))
+        if (await CheckedAsync(http, people, antiforgery) is not (var person, _, var form))
         {
             return Expired();
         }
@@ -116,10 +139,11 @@ public static partial class AccountPage
             return why;
         }
 
+        // Only ever the person's own grants and their own account's device.
         var deviceId = form["device_id"].ToString();
-        if (!(await sessions.ListAsync(person.Subject, http.RequestAborted)).Any(s => string.Equals(s.DeviceId, deviceId, StringComparison.Ordinal)))
+        if (!MatrixScopes.IsDeviceId(deviceId))
         {
-            return Html.Page("Sign out an app", $"<p>That app is signed out already.</p><p><a href=\"{Path}\">Your account</a></p>");
+            return Html.Error("Sign out an app", "That is not a session's name.");
         }
 
         await sessions.EndAsync(person.Subject, person.UserKey, deviceId, http.RequestAborted);
@@ -130,7 +154,7 @@ public static partial class AccountPage
 
     private static async Task<IResult> AllowResetAsync(HttpContext http, IOidcPeople people, IAntiforgery antiforgery, ILoggerFactory logs)
     {
-        if (await CheckedAsync(http, people, antiforgery) is not (var person, _))
+        if (await CheckedAsync(http, people, antiforgery) is not (var person, var recent, _))
         {
             return Expired();
         }
@@ -138,6 +162,11 @@ public static partial class AccountPage
         if (Unusable(person) is { } why)
         {
             return why;
+        }
+
+        if (!recent)
+        {
+            return Html.Error("Sign in again", "Allowing a reset needs a recent sign-in. Open the page from your Matrix app again.", 403);
         }
 
         if (await people.AllowCrossSigningResetAsync(person.UserKey, http.RequestAborted) is { } problem)
@@ -150,10 +179,10 @@ public static partial class AccountPage
         return Html.Page("Reset allowed", "<p>Go back to your Matrix app and continue: it can reset your encryption identity in the next 10 minutes.</p>");
     }
 
-    /// <summary>The signed-in person and the form they posted from this site; null otherwise.</summary>
-    private static async Task<(OidcPerson, IFormCollection)?> CheckedAsync(HttpContext http, IOidcPeople people, IAntiforgery antiforgery) =>
-        await PostedForm.ReadAsync(http) is { } form && await antiforgery.IsRequestValidAsync(http) && await PersonAsync(http, people) is { } person
-            ? (person, form)
+    /// <summary>The signed-in person, whether recently, and the form they posted from this site; null otherwise.</summary>
+    private static async Task<(OidcPerson, bool, IFormCollection)?> CheckedAsync(HttpContext http, IOidcPeople people, IAntiforgery antiforgery) =>
+        await PostedForm.ReadAsync(http) is { } form && await antiforgery.IsRequestValidAsync(http) && await SessionAsync(http, people) is var (person, recent)
+            ? (person, recent, form)
             : null;
 
     private static IResult Expired() =>

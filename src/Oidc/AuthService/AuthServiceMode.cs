@@ -40,9 +40,8 @@ public static class AuthServiceMode
             context.Metadata["registration_endpoint"] = $"{issuer}/oauth2/register";
             context.Metadata["account_management_actions_supported"] = new OpenIddictParameter([.. AccountPage.Actions]);
             // Matrix apps register as public clients, which authenticate at the token endpoint with none.
-            string?[] methods = context.Metadata.TryGetValue(Metadata.TokenEndpointAuthMethodsSupported, out var listed)
-                ? [.. ((System.Collections.Immutable.ImmutableArray<string?>?)listed) ?? []] : [];
-            context.Metadata[Metadata.TokenEndpointAuthMethodsSupported] = new OpenIddictParameter([.. methods.Append(ClientAuthenticationMethods.None).Distinct(StringComparer.Ordinal)]);
+            context.TokenEndpointAuthenticationMethods.Add(ClientAuthenticationMethods.None);
+            context.RevocationEndpointAuthenticationMethods.Add(ClientAuthenticationMethods.None);
             context.Metadata["prompt_values_supported"] = new OpenIddictParameter([PromptValues.Login, PromptValues.None]);
             context.Metadata.Remove("backchannel_logout_supported");
             context.Metadata.Remove("backchannel_logout_session_supported");

@@ -84,67 +84,7 @@ public static class ClientRegistration
 
         // The same metadata is the same client: a client registering at every start finds its own.
         var clientId = "dyn-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(client.Canonical())), 0, 12);
-        var issuedAt = DateTimeOffset.UtcNow;
-        if (await applications.FindByClientIdAsync(clientId, http.RequestAborted) is not { } existing)
-        {
-            var descriptor = new OpenIddictApplicationDescriptor
-            {
-                ClientId = clientId,
-                ClientType = ClientTypes.Public,
-                ApplicationType = client.Native ? ApplicationTypes.Native : ApplicationTypes.Web,
-                ConsentType = ConsentTypes.Explicit,
-                DisplayName = client.Name,
-                Permissions =
-                {
-                    Permissions.Endpoints.Authorization, Permissions.Endpoints.Token, Permissions.Endpoints.Revocation,
-                    Permissions.Endpoints.EndSession, Permissions.GrantTypes.AuthorizationCode, Permissions.ResponseTypes.Code,
-                },
-                Requirements = { Requirements.Features.ProofKeyForCodeExchange },
-                Properties =
-                {
-                    [DynamicProperty] = JsonSerializer.SerializeToElement(true),
-                    [ClientUriProperty] = JsonSerializer.SerializeToElement(client.ClientUri),
-                    [RegisteredProperty] = JsonSerializer.SerializeToElement(issuedAt.ToUnixTimeSeconds()),
-                    [SeenProperty] = JsonSerializer.SerializeToElement(issuedAt.ToUnixTimeSeconds()),
-                },
-            };
-            if (client.Refresh)
-            {
-                descriptor.Permissions.Add(Permissions.GrantTypes.RefreshToken);
-            }
-
-            foreach (var uri in client.RedirectUris)
-            {
-                descriptor.RedirectUris.Add(new Uri(uri));
-            }
-
-            await applications.CreateAsync(descriptor, http.RequestAborted);
-        }
-        else
-        {
-            var properties = await applications.GetPropertiesAsync(existing, http.RequestAborted);
-            if (properties.TryGetValue(RegisteredProperty, out var at) && at.TryGetInt64(out var seconds))
-            {
-                issuedAt = DateTimeOffset.FromUnixTimeSeconds(seconds);
-            }
-
-            // Seen again: kept from pruning while the person signs in (written at most once an hour).
-            var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            if (!properties.TryGetValue(SeenProperty, out var seen) || !seen.TryGetInt64(out var seenAt) || now - seenAt > 3600)
-            {
-                var descriptor = new OpenIddictApplicationDescriptor();
-                await applications.PopulateAsync(descriptor, existing, http.RequestAborted);
-                descriptor.Properties[SeenProperty] = JsonSerializer.SerializeToElement(now);
-                try
-                {
-                    await applications.UpdateAsync(existing, descriptor, http.RequestAborted);
-                }
-                catch (OpenIddictExceptions.ConcurrencyException)
-                {
-                    // Another registration of the same client wrote it just now: seen all the same.
-                }
-            }
-        }
+        var issuedAt = await SaveAsync(applications, client, clientId, http.RequestAborted);
 
         return Results.Json(new Dictionary<string, object?>
         {
@@ -158,6 +98,79 @@ public static class ClientRegistration
             ["token_endpoint_auth_method"] = ClientAuthenticationMethods.None,
             ["application_type"] = client.Native ? ApplicationTypes.Native : ApplicationTypes.Web,
         }, statusCode: StatusCodes.Status201Created);
+    }
+
+    /// <summary>
+    /// Makes the client, or marks it seen again (written at most once an hour, which keeps it from the
+    /// pruning while someone signs in with it); when it first registered. Read again once when another
+    /// registration of it or the pruning wrote it meanwhile, so the answer never names a deleted client.
+    /// </summary>
+    private static async Task<DateTimeOffset> SaveAsync(IOpenIddictApplicationManager applications, Accepted client, string clientId, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var now = DateTimeOffset.UtcNow;
+            try
+            {
+                if (await applications.FindByClientIdAsync(clientId, ct) is not { } existing)
+                {
+                    await applications.CreateAsync(Descriptor(client, clientId, now), ct);
+                    return now;
+                }
+
+                var properties = await applications.GetPropertiesAsync(existing, ct);
+                var registered = properties.TryGetValue(RegisteredProperty, out var at) && at.TryGetInt64(out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds) : now;
+                if (!properties.TryGetValue(SeenProperty, out var seen) || !seen.TryGetInt64(out var seenAt) || now.ToUnixTimeSeconds() - seenAt > 3600)
+                {
+                    var descriptor = new OpenIddictApplicationDescriptor();
+                    await applications.PopulateAsync(descriptor, existing, ct);
+                    descriptor.Properties[SeenProperty] = JsonSerializer.SerializeToElement(now.ToUnixTimeSeconds());
+                    await applications.UpdateAsync(existing, descriptor, ct);
+                }
+
+                return registered;
+            }
+            catch (Exception e) when (attempt == 0 && e is OpenIddictExceptions.ConcurrencyException or LiteDB.LiteException)
+            {
+                // Written meanwhile (the same client registered at once, or pruned): read it again.
+            }
+        }
+    }
+
+    private static OpenIddictApplicationDescriptor Descriptor(Accepted client, string clientId, DateTimeOffset now)
+    {
+        var descriptor = new OpenIddictApplicationDescriptor
+        {
+            ClientId = clientId,
+            ClientType = ClientTypes.Public,
+            ApplicationType = client.Native ? ApplicationTypes.Native : ApplicationTypes.Web,
+            ConsentType = ConsentTypes.Explicit,
+            DisplayName = client.Name,
+            Permissions =
+            {
+                Permissions.Endpoints.Authorization, Permissions.Endpoints.Token, Permissions.Endpoints.Revocation,
+                Permissions.Endpoints.EndSession, Permissions.GrantTypes.AuthorizationCode, Permissions.ResponseTypes.Code,
+            },
+            Requirements = { Requirements.Features.ProofKeyForCodeExchange },
+            Properties =
+            {
+                [DynamicProperty] = JsonSerializer.SerializeToElement(true),
+                [ClientUriProperty] = JsonSerializer.SerializeToElement(client.ClientUri),
+                [RegisteredProperty] = JsonSerializer.SerializeToElement(now.ToUnixTimeSeconds()),
+                [SeenProperty] = JsonSerializer.SerializeToElement(now.ToUnixTimeSeconds()),
+            },
+        };
+        if (client.Refresh)
+        {
+            descriptor.Permissions.Add(Permissions.GrantTypes.RefreshToken);
+        }
+
+        foreach (var uri in client.RedirectUris)
+        {
+            descriptor.RedirectUris.Add(new Uri(uri));
+        }
+
+        return descriptor;
     }
 
     /// <summary>A client's metadata as accepted: what is kept of it.</summary>

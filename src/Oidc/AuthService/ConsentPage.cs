@@ -57,7 +57,9 @@ public static class ConsentPage
         HttpContext http, string? returnUrl, IOidcPeople people, IOpenIddictApplicationManager applications)
     {
         var session = await http.AuthenticateAsync(OidcIssuer.SessionScheme);
-        if (SignInPages.SafeReturn(returnUrl) is not { } back || session.Principal?.FindFirst(Identity.UserKeyClaim)?.Value is not { } key
+        // Only an authorization request is consented to (the account page is a safe return elsewhere, not here).
+        if (SignInPages.SafeReturn(returnUrl) is not { } back || !back.StartsWith("/oidc/authorize?", StringComparison.Ordinal)
+            || session.Principal?.FindFirst(Identity.UserKeyClaim)?.Value is not { } key
             || people.Find(key) is not { Revoked: false, Handle: not null } person)
         {
             return null;

@@ -26,6 +26,9 @@ public static partial class MatrixScopes
             : s.StartsWith(UnstableDevicePrefix, StringComparison.Ordinal) ? s[UnstableDevicePrefix.Length..] : null)
             .FirstOrDefault(d => d is not null);
 
+    /// <summary>Whether the text is a device id a device scope may name.</summary>
+    public static bool IsDeviceId(string text) => DeviceId().IsMatch(text);
+
     /// <summary>Why the scopes cannot be granted, or null.</summary>
     public static string? Problem(IReadOnlyCollection<string> scopes)
     {

@@ -1,4 +1,7 @@
+using LiteDB;
 using OpenIddict.Abstractions;
+using OpenMeet.Oidc.Models;
+using OpenMeet.Oidc.Stores;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace OpenMeet.Oidc.AuthService;
@@ -13,7 +16,8 @@ public sealed class MatrixSessions(
     IOidcPeople people,
     IOpenIddictAuthorizationManager authorizations,
     IOpenIddictTokenManager tokens,
-    IOpenIddictApplicationManager applications)
+    IOpenIddictApplicationManager applications,
+    LiteDatabase db)
 {
     public sealed record Session(string DeviceId, string App, DateTimeOffset? Since);
 
@@ -40,14 +44,18 @@ public sealed class MatrixSessions(
         return [.. sessions.Values.OrderByDescending(s => s.Since).ThenBy(s => s.DeviceId, StringComparer.Ordinal)];
     }
 
-    /// <summary>Ends the session of the device: its grants here, then the device in Synapse (retried until done if Synapse is away).</summary>
+    /// <summary>
+    /// Ends the session of the device: its grants here, then the device in Synapse (stored first, and
+    /// retried until done if Synapse is away). The grants are revoked whatever <paramref name="ct"/>
+    /// says, so a dropped request cannot leave the tokens revoked and the device standing.
+    /// </summary>
     public async Task EndAsync(string subject, string userKey, string deviceId, CancellationToken ct)
     {
-        foreach (var (authorization, _) in await GrantsAsync(subject, deviceId, ct))
+        foreach (var (authorization, _) in await GrantsAsync(subject, deviceId, CancellationToken.None))
         {
-            var id = await authorizations.GetIdAsync(authorization, ct);
-            await tokens.RevokeByAuthorizationIdAsync(id!, ct);
-            await authorizations.TryRevokeAsync(authorization, ct);
+            var id = await authorizations.GetIdAsync(authorization, CancellationToken.None);
+            await tokens.RevokeByAuthorizationIdAsync(id!, CancellationToken.None);
+            await authorizations.TryRevokeAsync(authorization, CancellationToken.None);
         }
 
         await people.EndDeviceAsync(userKey, deviceId, ct);
@@ -70,17 +78,13 @@ public sealed class MatrixSessions(
         return found;
     }
 
+    /// <summary>Whether a token of the grant still works: read from the store by index, not token by token (a session has thousands of spent ones).</summary>
     private async Task<bool> LiveAsync(object authorization, CancellationToken ct)
     {
-        var now = DateTimeOffset.UtcNow;
-        await foreach (var token in tokens.FindByAuthorizationIdAsync((await authorizations.GetIdAsync(authorization, ct))!, ct))
-        {
-            if (await tokens.HasStatusAsync(token, Statuses.Valid, ct) && (await tokens.GetExpirationDateAsync(token, ct) ?? DateTimeOffset.MaxValue) > now)
-            {
-                return true;
-            }
-        }
-
-        return false;
+        var id = (await authorizations.GetIdAsync(authorization, ct))!;
+        return db.GetCollection<OidcToken>(OidcCollections.Tokens).Exists(Query.And(
+            Query.EQ(nameof(OidcToken.AuthorizationId), id),
+            Query.EQ(nameof(OidcToken.Status), Statuses.Valid),
+            Query.Or(Query.GT(nameof(OidcToken.ExpirationDate), DateTime.UtcNow), Query.EQ(nameof(OidcToken.ExpirationDate), BsonValue.Null))));
     }
 }

@@ -49,9 +49,19 @@ public static class SessionEnd
 
         public async ValueTask HandleAsync(ValidateTokenContext context)
         {
-            if (string.IsNullOrEmpty(context.TokenId) || string.IsNullOrEmpty(context.AuthorizationId)
+            // Only codes and refresh tokens are redeemed (the access tokens Synapse introspects cost no lookup here).
+            var type = context.Principal?.GetTokenType();
+            if (type is not (TokenTypeIdentifiers.RefreshToken or TokenTypeIdentifiers.Private.AuthorizationCode)
+                || string.IsNullOrEmpty(context.TokenId) || string.IsNullOrEmpty(context.AuthorizationId)
                 || await tokens.FindByIdAsync(context.TokenId, context.CancellationToken) is not { } token
                 || !await tokens.HasStatusAsync(token, Statuses.Redeemed, context.CancellationToken))
+            {
+                return;
+            }
+
+            // As OpenIddict decides: a refresh token inside its reuse leeway still works (none is set here, AuthServiceMode).
+            if (type == TokenTypeIdentifiers.RefreshToken && context.Options.RefreshTokenReuseLeeway is { } leeway
+                && await tokens.GetRedemptionDateAsync(token, context.CancellationToken) is { } redeemed && redeemed + leeway >= DateTimeOffset.UtcNow)
             {
                 return;
             }

@@ -1,11 +1,18 @@
+using System.Globalization;
 using System.Net;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OpenMeet.AppService.Tests.Reconciliation;
 using OpenMeet.AppService.Tests.SignIn;
+using OpenMeet.Oidc;
 using OpenMeet.Oidc.AuthService;
+using OpenMeet.Oidc.Endpoints;
 
 namespace OpenMeet.AppService.Tests.Issuer;
 
@@ -85,8 +92,9 @@ public sealed class AuthServiceAccountPageTests : IAsyncLifetime
         signedIn.StatusCode.Should().Be(HttpStatusCode.Redirect, await signedIn.Content.ReadAsStringAsync());
         signedIn.Headers.Location!.OriginalString.Should().Be("/oidc/account?action=org.matrix.sessions_list");
 
-        // Another site is never a place to come back to.
+        // Another site, or another page, is never a place to come back to.
         (await GetAsync("/oidc/login?returnUrl=" + Uri.EscapeDataString("/oidc/account//evil.example"), null)).Body.Should().Contain("Nothing to sign in to");
+        (await GetAsync("/oidc/login?returnUrl=" + Uri.EscapeDataString("/oidc/accountx"), null)).Body.Should().Contain("Nothing to sign in to");
     }
 
     [Fact]
@@ -119,7 +127,7 @@ public sealed class AuthServiceAccountPageTests : IAsyncLifetime
         refresh.StatusCode.Should().Be(HttpStatusCode.BadRequest, "the app cannot refresh its way back in");
         var after = (await GetAsync("/oidc/account?action=org.matrix.sessions_list", cookie)).Body;
         after.Should().NotContain(Device).And.Contain("OMDEVICEPAGE02");
-        (await GetAsync($"/oidc/account?action=org.matrix.device_view&device_id={Device}", cookie)).Status.Should().Be(HttpStatusCode.NotFound);
+        (await GetAsync($"/oidc/account?action=org.matrix.device_view&device_id={Device}", cookie)).Body.Should().Contain("not signed in through this page now");
         host.Service.Log.ToString().Should().Contain($"t1/ann signed out their session {Device} on the account page");
     }
 
@@ -166,6 +174,52 @@ public sealed class AuthServiceAccountPageTests : IAsyncLifetime
         body.Should().Contain("10 minutes");
         synapse.Calls.Should().Contain("mas allow_cross_signing_reset {\"localpart\":\"ann.one\"}");
         host.Service.Log.ToString().Should().Contain("t1/ann allowed a reset of their cross-signing keys");
+    }
+
+    [Fact]
+    public async Task ADeviceNoSignInHereKnowsOfCanBeSignedOutByItsOwnerOnly()
+    {
+        // A device left from before the move to this mode: Synapse lets no client delete devices now.
+        var (ann, _) = await SignedInAsync();
+        synapse.SetAccount("ann.one", synapse.Account("ann.one")! with { Devices = new Dictionary<string, string?> { [Device] = "app", ["OLDSSODEVICE"] = "old" } });
+        var end = "/oidc/account?action=org.matrix.device_delete&device_id=OLDSSODEVICE";
+        (await GetAsync(end, ann)).Body.Should().Contain("not signed in through this page now").And.Contain("Sign it out");
+
+        // Bob posting Ann's device ends nothing of Ann's: only his own account is ever touched.
+        (await host.Api.PutAsJsonAsync("/internal/tenants/t1/users/bob", new { name = "Bob Builder", handle = "bob.b", password = SignInHost.Password })).EnsureSuccessStatusCode();
+        CodeFlow.Provisioned(host, "t1/bob");
+        var bob = await host.SessionByPasswordAsync("t1", "bob");
+        var (bobCookie, bobHidden) = await host.FormAsync(end, bob);
+        (await PostAsync("/oidc/account/sign-out", bobCookie, bobHidden)).Status.Should().Be(HttpStatusCode.OK);
+        synapse.Account("ann.one")!.Devices.Keys.Should().BeEquivalentTo([Device, "OLDSSODEVICE"]);
+
+        var (cookie, hidden) = await host.FormAsync(end, ann);
+        (await PostAsync("/oidc/account/sign-out", cookie, hidden)).Status.Should().Be(HttpStatusCode.OK);
+        synapse.Account("ann.one")!.Devices.Keys.Should().Equal([Device]);
+        (await GetAsync("/oidc/account?action=org.matrix.session_end&device_id=short", ann)).Body.Should().Contain("not a session");
+    }
+
+    [Fact]
+    public async Task AResetNeedsARecentSignIn()
+    {
+        CodeFlow.Provisioned(host, "t1/ann");
+        var identity = new ClaimsIdentity(OidcIssuer.SessionScheme);
+        identity.AddClaim(new Claim(Identity.UserKeyClaim, "t1/ann"));
+        identity.AddClaim(new Claim("sid", "old-session"));
+        identity.AddClaim(new Claim("auth_time", DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
+        var ticket = host.Service.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(OidcIssuer.SessionScheme)
+            .TicketDataFormat.Protect(new AuthenticationTicket(new ClaimsPrincipal(identity), OidcIssuer.SessionScheme));
+        var stale = $"openmeet.oidc.session={ticket}";
+        var reset = "/oidc/account?action=org.matrix.cross_signing_reset";
+
+        var (status, page, _) = await GetAsync(reset, stale);
+
+        status.Should().Be(HttpStatusCode.OK, page);
+        page.Should().Contain("sign in again first").And.Contain(WebUtility.HtmlEncode("/oidc/login?returnUrl=" + Uri.EscapeDataString(reset))).And.NotContain("Allow the reset");
+        (await GetAsync("/oidc/account", stale)).Body.Should().Contain("@ann.one", "the rest of the page needs no fresh sign-in");
+        var (cookie, hidden) = await host.FormAsync("/oidc/account?action=org.matrix.session_end&device_id=ANYDEVICE01", stale);
+        (await PostAsync("/oidc/account/cross-signing-reset", cookie, hidden)).Status.Should().Be(HttpStatusCode.Forbidden);
+        synapse.Calls.Should().NotContain(c => c.Contains("allow_cross_signing_reset", StringComparison.Ordinal));
     }
 
     [Fact]

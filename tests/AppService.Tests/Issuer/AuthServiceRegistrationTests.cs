@@ -222,8 +222,9 @@ public sealed class AuthServiceRegistrationTests : IAsyncLifetime
         var under = await browser.GetFromJsonAsync<JsonElement>("/oidc/.well-known/openid-configuration");
         root.GetProperty("issuer").GetString().Should().Be(under.GetProperty("issuer").GetString()).And.StartWith(host.Issuer);
         root.GetProperty("registration_endpoint").GetString().Should().Be(host.Issuer + "/oauth2/register");
-        root.GetProperty("token_endpoint_auth_methods_supported").EnumerateArray().Select(m => m.GetString()).Should().Contain("none",
-            "the clients that register here are public");
+        root.GetProperty("token_endpoint_auth_methods_supported").EnumerateArray().Select(m => m.GetString())
+            .Should().Contain("none", "the clients that register here are public").And.Contain(["client_secret_basic", "client_secret_post"], "configured clients still have secrets");
+        root.GetProperty("revocation_endpoint_auth_methods_supported").EnumerateArray().Select(m => m.GetString()).Should().Contain("none");
     }
 
     [Fact]
