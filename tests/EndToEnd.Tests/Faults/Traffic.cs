@@ -84,7 +84,21 @@ internal sealed class Traffic(OpenMeet om, string tenant, IReadOnlyList<Traffic.
         else if (roll < 100 && m != Membership.Left && p != 0)
         {
             var role = rooms[r].Roles[random.Next(1, rooms[r].Roles.Length)];
-            await om.PutAsync($"tenants/{tenant}/{rooms[r].Kind}/{rooms[r].Slug}/members/{slugs[p]}", new { role });
+            // A PUT a kill cut off may have been stored or not: like OpenMeet, send it again until it is
+            // answered (a PUT is idempotent), so the role expected is the one the service has.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await om.PutAsync($"tenants/{tenant}/{rooms[r].Kind}/{rooms[r].Slug}/members/{slugs[p]}", new { role });
+                    break;
+                }
+                catch (HttpRequestException) when (attempt < 120)
+                {
+                    await Task.Delay(500, CancellationToken.None);
+                }
+            }
+
             Roles[(r, p)] = role;
             Counts.AddOrUpdate("role change", 1, (_, n) => n + 1);
         }
