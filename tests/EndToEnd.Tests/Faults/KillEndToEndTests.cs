@@ -58,6 +58,21 @@ public sealed class KillEndToEndTests(LiveStackFixture stack)
         await Task.Delay(3_000);
         await stop.CancelAsync();
         await Task.WhenAll(driving, commanding);
+
+        // Synapse 1.160 can strand a transaction made in the instant its recoverer finishes: send() finds
+        // the service still marked down and only stores it, while the recoverer has read its last one
+        // already (synapse/appservice/scheduler.py). It goes out at Synapse's next recovery, which the next
+        // outage brings in production. One more outage, with a message Synapse fails to push during it,
+        // brings that recovery here (and the message is checked like the others).
+        using (var service = Process.GetProcessById(int.Parse(stack["APPSERVICE_PID"], CultureInfo.InvariantCulture)))
+        {
+            service.Kill();
+            await service.WaitForExitAsync();
+        }
+
+        (await traffic.HostMessageAsync()).Should().BeTrue("Synapse takes a message while the service is down");
+        await LiveStackFixture.Script(LiveStackFixture.Up, TimeSpan.FromMinutes(5));
+        await stack.ReadEnvAsync();
         var lastRestart = Stopwatch.StartNew();
         results.Add("kills (SIGKILL)", FaultSizes.Kills);
         results.Add("restart (dev.sh up), s", $"median {Median(restarts):0.0}, max {(restarts.Count == 0 ? 0 : restarts.Max()):0.0}");

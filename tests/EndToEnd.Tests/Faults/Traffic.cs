@@ -113,6 +113,10 @@ internal sealed class Traffic(OpenMeet om, string tenant, IReadOnlyList<Traffic.
         }
     }
 
+    /// <summary>A message from the host (person 0, who never leaves) into the first room; whether Synapse took it.</summary>
+    public Task<bool> HostMessageAsync() => SendAsync("message", people[0], $"_matrix/client/v3/rooms/{Esc(rooms[0].RoomId)}/send/m.room.message/{Guid.NewGuid():N}",
+        new JsonObject { ["msgtype"] = "m.text", ["body"] = "the last outage" });
+
     private async Task MembershipAsync(int r, int p, string membership, Membership then)
     {
         if (await SendAsync(membership, people[p], $"_matrix/client/v3/rooms/{Esc(rooms[r].RoomId)}/state/m.room.member/{Esc(UserId(p))}",
