@@ -4,7 +4,6 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,8 +29,7 @@ public sealed class AuthServiceAccountPageTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         synapse = await StandInSynapse.StartAsync();
-        host = await SignInHost.StartAsync(
-            oidcExtra: $"  mode: matrix_auth_service\n  matrix_auth_service:\n    secret: {StandInSynapse.MasSecret}\n", homeserverUrl: synapse.Url);
+        host = await SignInHost.StartAuthServiceAsync(synapse.Url);
     }
 
     public async Task DisposeAsync()
@@ -69,14 +67,7 @@ public sealed class AuthServiceAccountPageTests : IAsyncLifetime
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    private async Task<bool> ActiveAsync(string token)
-    {
-        using var browser = host.Browser();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/oidc/oauth2/introspect") { Content = new FormUrlEncodedContent([new("token", token)]) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", StandInSynapse.MasSecret);
-        using var response = await browser.SendAsync(request);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("active").GetBoolean();
-    }
+    private async Task<bool> ActiveAsync(string token) => (await host.IntrospectAsync(token)).Body.GetProperty("active").GetBoolean();
 
     [Fact]
     public async Task SomeoneNotSignedInSignsInAndComesBackToTheSameAction()
@@ -120,10 +111,7 @@ public sealed class AuthServiceAccountPageTests : IAsyncLifetime
         body.Should().Contain("has ended");
         synapse.Account("ann.one")!.Devices.Keys.Should().Equal(["OMDEVICEPAGE02"], "only that session ends, and in Synapse at once");
         (await ActiveAsync(tokens.GetProperty("access_token").GetString()!)).Should().BeFalse();
-        using var browser = host.Browser();
-        using var refresh = await browser.PostAsync("/oidc/token", new FormUrlEncodedContent([
-            new("grant_type", "refresh_token"), new("refresh_token", tokens.GetProperty("refresh_token").GetString()!),
-            new("client_id", SignInHost.ClientId), new("client_secret", SignInHost.ClientSecret)]));
+        using var refresh = await CodeFlow.TryRefreshAsync(host, tokens.GetProperty("refresh_token").GetString()!);
         refresh.StatusCode.Should().Be(HttpStatusCode.BadRequest, "the app cannot refresh its way back in");
         var after = (await GetAsync("/oidc/account?action=org.matrix.sessions_list", cookie)).Body;
         after.Should().NotContain(Device).And.Contain("OMDEVICEPAGE02");

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,9 +27,7 @@ public sealed class AuthServiceIntrospectionTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         synapse = await StandInSynapse.StartAsync();
-        host = await SignInHost.StartAsync(
-            oidcExtra: $"  mode: matrix_auth_service\n  matrix_auth_service:\n    secret: {Secret}\n",
-            configure: services => services.AddSingleton(new HomeserverAdmin(AdminToken, "operator")), homeserverUrl: synapse.Url);
+        host = await SignInHost.StartAuthServiceAsync(synapse.Url, services => services.AddSingleton(new HomeserverAdmin(AdminToken, "operator")));
     }
 
     public async Task DisposeAsync()
@@ -39,22 +36,8 @@ public sealed class AuthServiceIntrospectionTests : IAsyncLifetime
         await synapse.DisposeAsync();
     }
 
-    private async Task<(HttpStatusCode Status, JsonElement Body)> IntrospectAsync(string token, string? bearer = Secret, string hint = "access_token")
-    {
-        using var browser = host.Browser();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/oidc/oauth2/introspect")
-        {
-            Content = new FormUrlEncodedContent([new("token", token), new("token_type_hint", hint)]),
-        };
-        if (bearer is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-        }
-
-        using var response = await browser.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
-    }
+    private Task<(HttpStatusCode Status, JsonElement Body)> IntrospectAsync(string token, string? bearer = Secret, string hint = "access_token") =>
+        host.IntrospectAsync(token, bearer, hint);
 
     private async Task<JsonElement> TokensAsync(string scope)
     {
@@ -105,10 +88,7 @@ public sealed class AuthServiceIntrospectionTests : IAsyncLifetime
         var refresh = tokens.GetProperty("refresh_token").GetString()!;
         var refreshed = await new CodeFlow(host).RefreshAsync(refresh);
 
-        using var browser = host.Browser();
-        using var again = await browser.PostAsync("/oidc/token", new FormUrlEncodedContent([
-            new("grant_type", "refresh_token"), new("refresh_token", refresh),
-            new("client_id", SignInHost.ClientId), new("client_secret", SignInHost.ClientSecret)]));
+        using var again = await CodeFlow.TryRefreshAsync(host, refresh);
 
         again.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString().Should().Be("invalid_grant");

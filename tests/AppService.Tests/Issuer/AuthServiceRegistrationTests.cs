@@ -28,8 +28,7 @@ public sealed class AuthServiceRegistrationTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         synapse = await StandInSynapse.StartAsync();
-        host = await SignInHost.StartAsync(
-            oidcExtra: $"  mode: matrix_auth_service\n  matrix_auth_service:\n    secret: {StandInSynapse.MasSecret}\n", homeserverUrl: synapse.Url);
+        host = await SignInHost.StartAuthServiceAsync(synapse.Url);
     }
 
     public async Task DisposeAsync()

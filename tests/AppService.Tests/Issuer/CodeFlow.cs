@@ -76,11 +76,20 @@ internal sealed class CodeFlow(SignInHost host)
         new("code_verifier", Verifier), new("client_id", SignInHost.ClientId), new("client_secret", SignInHost.ClientSecret),
     ]);
 
-    public async Task<JsonElement> RefreshAsync(string refreshToken) => await TokenAsync(
+    public async Task<JsonElement> RefreshAsync(string refreshToken) => await TokenAsync(RefreshFields(refreshToken));
+
+    /// <summary>A refresh as the configured client, whatever the answer (a test of a refusal reads it).</summary>
+    public static async Task<HttpResponseMessage> TryRefreshAsync(SignInHost host, string refreshToken)
+    {
+        using var browser = host.Browser();
+        return await browser.PostAsync("/oidc/token", new FormUrlEncodedContent(RefreshFields(refreshToken)));
+    }
+
+    private static KeyValuePair<string, string>[] RefreshFields(string refreshToken) =>
     [
         new("grant_type", "refresh_token"), new("refresh_token", refreshToken),
         new("client_id", SignInHost.ClientId), new("client_secret", SignInHost.ClientSecret),
-    ]);
+    ];
 
     private async Task<JsonElement> TokenAsync(KeyValuePair<string, string>[] fields)
     {

@@ -77,6 +77,29 @@ internal sealed partial class SignInHost : IAsyncDisposable
         return host;
     }
 
+    /// <summary>The issuer as Synapse's auth service (<c>oidc.mode: matrix_auth_service</c>) in front of the stand-in Synapse.</summary>
+    public static Task<SignInHost> StartAuthServiceAsync(string synapseUrl, Action<IServiceCollection>? configure = null) => StartAsync(
+        oidcExtra: $"  mode: matrix_auth_service\n  matrix_auth_service:\n    secret: {Reconciliation.StandInSynapse.MasSecret}\n", configure: configure, homeserverUrl: synapseUrl);
+
+    /// <summary>Introspects the token as Synapse does (the shared secret as a bearer, or <paramref name="bearer"/>); the status and the answer.</summary>
+    public async Task<(HttpStatusCode Status, System.Text.Json.JsonElement Body)> IntrospectAsync(string token, string? bearer = Reconciliation.StandInSynapse.MasSecret,
+        string hint = "access_token")
+    {
+        using var browser = Browser();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/oidc/oauth2/introspect")
+        {
+            Content = new FormUrlEncodedContent([new("token", token), new("token_type_hint", hint)]),
+        };
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        using var response = await browser.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length > 0 ? System.Text.Json.JsonDocument.Parse(text).RootElement.Clone() : default);
+    }
+
     public ValueTask DisposeAsync() => Service.DisposeAsync();
 
     /// <summary>
